@@ -1,0 +1,38 @@
+# polyglot — build, demo and test. `make demo` and `make test` work on a fresh machine: they
+# create the Python environment (.venv with numpy) themselves.
+
+VENV    := .venv
+PYTHON  := $(VENV)/bin/python
+BIN     := target/release/polyglot
+
+# Tests and the demo use the project's venv as their Python environment.
+export VIRTUAL_ENV := $(abspath $(VENV))
+
+.PHONY: all build demo test venv clean book-check
+
+all: build
+
+$(VENV)/.ready:
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check numpy
+	touch $@
+
+venv: $(VENV)/.ready
+
+build:
+	cargo build --release
+
+demo: venv build
+	@echo "--- polyglot examples/01-basics.lisp"
+	@$(BIN) examples/01-basics.lisp
+	@echo "--- polyglot -e '(+ 1 2)'"
+	@$(BIN) -e '(+ 1 2)'
+
+test: venv
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo test --all-targets
+
+clean:
+	cargo clean
+	rm -rf $(VENV)

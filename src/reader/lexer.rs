@@ -1,0 +1,297 @@
+//! Tokens for the reader: delimiters, quote prefixes, `#_`, and atoms (numbers, strings,
+//! keywords, symbols, booleans, nil) already turned into [`DatumKind`]s.
+
+use super::{prefix_symbol, DatumKind, ReadError};
+use crate::runtime::symbol::intern;
+use crate::source::{SourceId, Span};
+use num_bigint::BigInt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum TokKind {
+    Open(char),
+    Close(char),
+    /// `'` `` ` `` `,` `,@`: the symbol the next form is wrapped in.
+    Prefix(crate::runtime::symbol::Sym),
+    Discard,
+    Atom(DatumKind),
+    Eof,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Tok {
+    pub kind: TokKind,
+    pub span: Span,
+}
+
+pub(super) struct Lexer<'a> {
+    text: &'a str,
+    pos: usize,
+    source: SourceId,
+}
+
+fn is_delimiter(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | '"' | ';' | ',')
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(text: &'a str, source: SourceId) -> Lexer<'a> {
+        let pos = if text.starts_with("#!") {
+            text.find('\n').unwrap_or(text.len())
+        } else {
+            0
+        };
+        Lexer { text, pos, source }
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.source, start, end)
+    }
+
+    fn peek_char(&self) -> Option<char> {
+        self.text[self.pos..].chars().next()
+    }
+
+    fn skip_trivia(&mut self) {
+        while let Some(c) = self.peek_char() {
+            if c.is_whitespace() {
+                self.pos += c.len_utf8();
+            } else if c == ';' {
+                self.pos = self.text[self.pos..]
+                    .find('\n')
+                    .map_or(self.text.len(), |i| self.pos + i);
+            } else {
+                break;
+            }
+        }
+    }
+
+    pub fn next_tok(&mut self) -> Result<Tok, ReadError> {
+        self.skip_trivia();
+        let start = self.pos;
+        let Some(c) = self.peek_char() else {
+            return Ok(Tok {
+                kind: TokKind::Eof,
+                span: self.span(start, start),
+            });
+        };
+        let one = |lx: &mut Lexer, kind| {
+            lx.pos += c.len_utf8();
+            Ok(Tok {
+                kind,
+                span: lx.span(start, lx.pos),
+            })
+        };
+        match c {
+            '(' | '[' | '{' => one(self, TokKind::Open(c)),
+            ')' | ']' | '}' => one(self, TokKind::Close(c)),
+            '\'' => one(self, TokKind::Prefix(prefix_symbol("quote"))),
+            '`' => one(self, TokKind::Prefix(prefix_symbol("quasiquote"))),
+            ',' => {
+                if self.text[self.pos..].starts_with(",@") {
+                    self.pos += 2;
+                    Ok(Tok {
+                        kind: TokKind::Prefix(prefix_symbol("unquote-splicing")),
+                        span: self.span(start, self.pos),
+                    })
+                } else {
+                    one(self, TokKind::Prefix(prefix_symbol("unquote")))
+                }
+            }
+            '"' => self.string(start),
+            '#' => self.dispatch(start),
+            _ => self.atom(start),
+        }
+    }
+
+    fn dispatch(&mut self, start: usize) -> Result<Tok, ReadError> {
+        let rest = &self.text[self.pos..];
+        if rest.starts_with("#_") {
+            self.pos += 2;
+            return Ok(Tok {
+                kind: TokKind::Discard,
+                span: self.span(start, self.pos),
+            });
+        }
+        let tok = self.token_text();
+        let kind = match tok {
+            "#t" | "#true" => DatumKind::Bool(true),
+            "#f" | "#false" => DatumKind::Bool(false),
+            _ => {
+                return Err(ReadError::BadToken {
+                    message: format!("unknown reader syntax `{tok}`"),
+                    span: self.span(start, self.pos),
+                })
+            }
+        };
+        Ok(Tok {
+            kind: TokKind::Atom(kind),
+            span: self.span(start, self.pos),
+        })
+    }
+
+    /// Consumes up to the next delimiter and returns the text.
+    fn token_text(&mut self) -> &'a str {
+        let start = self.pos;
+        let text = self.text;
+        let mut it = text[start..].char_indices();
+        // The first character is part of the token even if it is `#`.
+        let mut end = text.len();
+        if let Some((_, first)) = it.next() {
+            end = start + first.len_utf8();
+            for (i, c) in it {
+                if is_delimiter(c) {
+                    end = start + i;
+                    break;
+                }
+                end = start + i + c.len_utf8();
+            }
+        }
+        self.pos = end;
+        &text[start..end]
+    }
+
+    fn atom(&mut self, start: usize) -> Result<Tok, ReadError> {
+        let text = self.token_text();
+        let span = self.span(start, self.pos);
+        let kind = classify(text, span)?;
+        Ok(Tok {
+            kind: TokKind::Atom(kind),
+            span,
+        })
+    }
+
+    fn string(&mut self, start: usize) -> Result<Tok, ReadError> {
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.peek_char() else {
+                return Err(ReadError::Incomplete {
+                    what: "a string",
+                    closer: "\"",
+                    span: self.span(start, start + 1),
+                });
+            };
+            self.pos += c.len_utf8();
+            match c {
+                '"' => break,
+                '\\' => {
+                    let esc_start = self.pos - 1;
+                    let Some(e) = self.peek_char() else {
+                        return Err(ReadError::Incomplete {
+                            what: "a string",
+                            closer: "\"",
+                            span: self.span(start, start + 1),
+                        });
+                    };
+                    self.pos += e.len_utf8();
+                    match e {
+                        'n' => out.push('\n'),
+                        't' => out.push('\t'),
+                        'r' => out.push('\r'),
+                        '0' => out.push('\0'),
+                        '"' => out.push('"'),
+                        '\\' => out.push('\\'),
+                        'u' => out.push(self.unicode_escape(esc_start)?),
+                        other => {
+                            return Err(ReadError::BadEscape {
+                                esc: other.to_string(),
+                                span: self.span(esc_start, self.pos),
+                            })
+                        }
+                    }
+                }
+                _ => out.push(c),
+            }
+        }
+        Ok(Tok {
+            kind: TokKind::Atom(DatumKind::Str(out)),
+            span: self.span(start, self.pos),
+        })
+    }
+
+    /// `\u{1F600}` (braces, 1 to 6 hex digits) or `\u00e9` (exactly four hex digits).
+    fn unicode_escape(&mut self, esc_start: usize) -> Result<char, ReadError> {
+        let rest = &self.text[self.pos..];
+        let (hex, consumed) = if let Some(body) = rest.strip_prefix('{') {
+            match body.find('}') {
+                Some(close) if close <= 6 => (&body[..close], close + 2),
+                _ => {
+                    return Err(ReadError::BadEscape {
+                        esc: "u{...".into(),
+                        span: self.span(esc_start, self.pos + 1),
+                    })
+                }
+            }
+        } else {
+            let four: String = rest.chars().take(4).collect();
+            (&rest[..four.len()], four.len())
+        };
+        let bad = |lx: &Lexer| ReadError::BadEscape {
+            esc: format!("u{}", &lx.text[lx.pos..lx.pos + consumed]),
+            span: lx.span(esc_start, lx.pos + consumed),
+        };
+        if hex.is_empty() || (consumed == hex.len() && hex.len() != 4) {
+            return Err(bad(self));
+        }
+        let ch = u32::from_str_radix(hex, 16)
+            .ok()
+            .and_then(char::from_u32)
+            .ok_or_else(|| bad(self))?;
+        self.pos += consumed;
+        Ok(ch)
+    }
+}
+
+/// Number, keyword, boolean, nil or symbol.
+fn classify(text: &str, span: Span) -> Result<DatumKind, ReadError> {
+    match text {
+        "nil" => return Ok(DatumKind::Nil),
+        "true" => return Ok(DatumKind::Bool(true)),
+        "false" => return Ok(DatumKind::Bool(false)),
+        _ => {}
+    }
+    let bytes = text.as_bytes();
+    let digits_from = usize::from(matches!(bytes[0], b'+' | b'-'));
+    let starts_numeric = bytes.get(digits_from).is_some_and(|b| b.is_ascii_digit())
+        || (bytes.get(digits_from) == Some(&b'.')
+            && bytes.get(digits_from + 1).is_some_and(|b| b.is_ascii_digit()));
+    if starts_numeric {
+        return number(text, span);
+    }
+    if let Some(name) = text.strip_prefix(':') {
+        if name.is_empty() || name.starts_with(':') {
+            return Err(ReadError::BadToken {
+                message: format!("invalid keyword `{text}`"),
+                span,
+            });
+        }
+        return Ok(DatumKind::Keyword(intern(name)));
+    }
+    Ok(DatumKind::Symbol(intern(text)))
+}
+
+fn number(text: &str, span: Span) -> Result<DatumKind, ReadError> {
+    let bad = || ReadError::BadNumber {
+        text: text.to_string(),
+        span,
+    };
+    let cleaned = text.replace('_', "");
+    let body = cleaned.trim_start_matches(['+', '-']);
+    if body.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = cleaned.parse::<i64>() {
+            return Ok(DatumKind::Int(i));
+        }
+        return cleaned
+            .trim_start_matches('+')
+            .parse::<BigInt>()
+            .map(DatumKind::BigInt)
+            .map_err(|_| bad());
+    }
+    let ok_chars = body
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+    if !ok_chars {
+        return Err(bad());
+    }
+    cleaned.parse::<f64>().map(DatumKind::Float).map_err(|_| bad())
+}

@@ -1,0 +1,102 @@
+//! REPL commands (`:help`, `:quit`, `:time`, `:doc`): a table of name, help and handler, so the
+//! loop itself stays thin and `:help` lists exactly what exists.
+
+use super::Session;
+use crate::runtime::symbol::intern;
+use crate::runtime::value::Value;
+
+pub enum Outcome {
+    Continue,
+    Quit,
+}
+
+pub struct Command {
+    pub name: &'static str,
+    pub args: &'static str,
+    pub help: &'static str,
+    pub run: fn(&mut Session, &str) -> Outcome,
+}
+
+pub const COMMANDS: &[Command] = &[
+    Command {
+        name: ":help",
+        args: "",
+        help: "this list",
+        run: help,
+    },
+    Command {
+        name: ":quit",
+        args: "",
+        help: "leave the REPL (also Ctrl-D)",
+        run: |_, _| Outcome::Quit,
+    },
+    Command {
+        name: ":time",
+        args: "on|off",
+        help: "show or hide the timing line after each evaluation",
+        run: time,
+    },
+    Command {
+        name: ":doc",
+        args: "NAME",
+        help: "what a builtin, macro or function is",
+        run: doc,
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Command> {
+    let name = if name == ":q" { ":quit" } else { name };
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+fn help(s: &mut Session, _: &str) -> Outcome {
+    let mut text = String::from("Type a Lisp form to evaluate it; an open form continues on the next line.\nCtrl-C clears the line or interrupts an evaluation; Ctrl-D quits.\n\nCommands:\n");
+    for c in COMMANDS {
+        let usage = format!("{} {}", c.name, c.args);
+        text.push_str(&format!("  {:<14} {}\n", usage.trim_end(), c.help));
+    }
+    s.out(&text);
+    Outcome::Continue
+}
+
+fn time(s: &mut Session, arg: &str) -> Outcome {
+    match arg.trim() {
+        "on" => s.timing = true,
+        "off" => s.timing = false,
+        "" => {}
+        other => {
+            s.err(&format!("usage: :time on|off (not `{other}`)\n"));
+            return Outcome::Continue;
+        }
+    }
+    let state = if s.timing { "on" } else { "off" };
+    s.out(&format!("timing is {state}\n"));
+    Outcome::Continue
+}
+
+fn doc(s: &mut Session, arg: &str) -> Outcome {
+    let name = arg.trim();
+    if name.is_empty() {
+        s.err("usage: :doc NAME\n");
+        return Outcome::Continue;
+    }
+    let text = if crate::runtime::symbol::SPECIAL_FORMS.contains(&name) {
+        format!("{name}: special form (see the book's language reference)\n")
+    } else {
+        match s.engine.vm.global_value(intern(name)) {
+            Some(Value::Builtin(b)) => format!("{name}: builtin\n  {}\n", b.doc),
+            Some(Value::Macro(_)) => format!("{name}: macro (from the prelude or your code)\n"),
+            Some(Value::Func(f)) => format!(
+                "{name}: function taking {}\n",
+                crate::runtime::describe_arity(
+                    f.proto.nparams,
+                    if f.proto.rest { None } else { Some(f.proto.nparams) }
+                )
+            ),
+            Some(v) => format!("{name}: {}\n", v.type_name()),
+            None => format!("{name}: not bound\n"),
+        }
+    };
+    s.out(&text);
+    Outcome::Continue
+}

@@ -1,0 +1,270 @@
+//! Core builtins: printing, strings, predicates, symbols, errors (`throw`, `error-type`,
+//! `error-message`).
+
+use super::{def, want};
+use crate::runtime::error::{ErrorKind, Exn, LispError};
+use crate::runtime::printer::{display, readable};
+use crate::runtime::symbol::{gensym as fresh_symbol, intern};
+use crate::runtime::value::{Builtin, BuiltinResult, Value};
+use std::io::Write;
+
+pub static BUILTINS: &[Builtin] = &[
+    def!("not", 1, Some(1), not, "True for nil and false, else false."),
+    def!("str", 0, None, str, "The display forms of the arguments, joined (nil adds nothing)."),
+    def!("pr-str", 0, None, pr_str, "The readable forms of the arguments, separated by spaces."),
+    def!("print", 0, None, print, "Prints the display forms, separated by spaces, without a newline."),
+    def!("println", 0, None, println, "Prints the display forms (strings unquoted), then a newline."),
+    def!("prn", 0, None, prn, "Prints the readable forms (strings quoted), then a newline."),
+    def!("type-of", 1, Some(1), type_of, "The type's name as a string: \"int\", \"string\", \"vector\", ..."),
+    def!("gensym", 0, Some(1), gensym, "A fresh symbol that no other code uses (for macros)."),
+    def!("symbol", 1, Some(1), symbol, "The symbol with this name."),
+    def!("keyword", 1, Some(1), keyword, "The keyword with this name (without the colon)."),
+    def!("name", 1, Some(1), name, "The name of a symbol or keyword (or a string itself)."),
+    def!("identity", 1, Some(1), identity, "Its argument."),
+    def!("throw", 1, Some(1), throw, "Raises an error: (throw \"message\"), or re-raises a caught error."),
+    def!("error-type", 1, Some(1), error_type, "The class name of a caught error (\"ValueError\", \"ZeroDivisionError\", ...)."),
+    def!("error-message", 1, Some(1), error_message, "The message of a caught error."),
+    def!("error-data", 1, Some(1), error_data, "What was thrown, when (throw v) threw something other than a message."),
+    def!("subs", 2, Some(3), subs, "(subs s start end?): the characters from start up to end."),
+    def!("join", 1, Some(2), join, "(join coll) or (join separator coll): the display forms joined."),
+    def!("split", 2, Some(2), split, "(split s separator): a vector of the parts."),
+    def!("upper-case", 1, Some(1), upper_case, "The string in upper case."),
+    def!("lower-case", 1, Some(1), lower_case, "The string in lower case."),
+    def!("trim", 1, Some(1), trim, "The string without surrounding white space."),
+    def!("nil?", 1, Some(1), is_nil, "Is it nil?"),
+    def!("some?", 1, Some(1), is_some, "Is it anything but nil?"),
+    def!("true?", 1, Some(1), is_true, "Is it exactly true?"),
+    def!("false?", 1, Some(1), is_false, "Is it exactly false?"),
+    def!("number?", 1, Some(1), is_number, "Is it an int or a float?"),
+    def!("int?", 1, Some(1), is_int, "Is it an int (of any size)?"),
+    def!("float?", 1, Some(1), is_float, "Is it a float?"),
+    def!("string?", 1, Some(1), is_string, "Is it a string?"),
+    def!("symbol?", 1, Some(1), is_symbol, "Is it a symbol?"),
+    def!("keyword?", 1, Some(1), is_keyword, "Is it a keyword?"),
+    def!("list?", 1, Some(1), is_list, "Is it a list?"),
+    def!("vector?", 1, Some(1), is_vector, "Is it a vector?"),
+    def!("map?", 1, Some(1), is_map, "Is it a map?"),
+    def!("fn?", 1, Some(1), is_fn, "Is it a function?"),
+    def!("bool?", 1, Some(1), is_bool, "Is it true or false?"),
+    def!("error?", 1, Some(1), is_error, "Is it a caught error?"),
+];
+
+fn not(args: &[Value]) -> BuiltinResult {
+    Ok(Value::Bool(!args[0].truthy()))
+}
+
+fn str(args: &[Value]) -> BuiltinResult {
+    let mut out = String::new();
+    for a in args {
+        if !matches!(a, Value::Nil) {
+            out.push_str(&display(a));
+        }
+    }
+    Ok(Value::str(&out))
+}
+
+fn joined(args: &[Value], form: fn(&Value) -> String) -> String {
+    args.iter().map(form).collect::<Vec<_>>().join(" ")
+}
+
+fn pr_str(args: &[Value]) -> BuiltinResult {
+    Ok(Value::str(&joined(args, readable)))
+}
+
+/// Writes to stdout; a closed pipe is not an error worth dying for.
+pub fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if text.ends_with('\n') {
+        let _ = out.flush();
+    }
+}
+
+fn print(args: &[Value]) -> BuiltinResult {
+    write_stdout(&joined(args, display));
+    Ok(Value::Nil)
+}
+
+fn println(args: &[Value]) -> BuiltinResult {
+    write_stdout(&(joined(args, display) + "\n"));
+    Ok(Value::Nil)
+}
+
+fn prn(args: &[Value]) -> BuiltinResult {
+    write_stdout(&(joined(args, readable) + "\n"));
+    Ok(Value::Nil)
+}
+
+fn type_of(args: &[Value]) -> BuiltinResult {
+    Ok(Value::str(&args[0].type_name()))
+}
+
+fn gensym(args: &[Value]) -> BuiltinResult {
+    let prefix = match args.first() {
+        None => "G".to_string(),
+        Some(v) => display(v),
+    };
+    Ok(Value::Symbol(fresh_symbol(&prefix)))
+}
+
+fn text_arg(v: &Value, op: &str) -> Result<String, Exn> {
+    match v {
+        Value::Str(s) => Ok(s.to_string()),
+        Value::Symbol(s) | Value::Keyword(s) => Ok(s.name().to_string()),
+        other => Err(want(op, "a string", other)),
+    }
+}
+
+fn symbol(args: &[Value]) -> BuiltinResult {
+    Ok(Value::Symbol(intern(&text_arg(&args[0], "symbol")?)))
+}
+
+fn keyword(args: &[Value]) -> BuiltinResult {
+    let t = text_arg(&args[0], "keyword")?;
+    Ok(Value::Keyword(intern(t.strip_prefix(':').unwrap_or(&t))))
+}
+
+fn name(args: &[Value]) -> BuiltinResult {
+    Ok(Value::str(&text_arg(&args[0], "name")?))
+}
+
+fn identity(args: &[Value]) -> BuiltinResult {
+    Ok(args[0].clone())
+}
+
+fn throw(args: &[Value]) -> BuiltinResult {
+    Err(match &args[0] {
+        Value::Error(e) => Box::new((**e).clone()),
+        Value::Str(s) => LispError::new(ErrorKind::Thrown, s.as_str()),
+        other => {
+            let mut e = LispError::new(ErrorKind::Thrown, readable(other));
+            e.payload = Some(other.clone());
+            e
+        }
+    })
+}
+
+fn error_arg<'a>(v: &'a Value, op: &str) -> Result<&'a LispError, Exn> {
+    match v {
+        Value::Error(e) => Ok(e),
+        other => Err(want(op, "a caught error", other)),
+    }
+}
+
+fn error_type(args: &[Value]) -> BuiltinResult {
+    Ok(Value::str(error_arg(&args[0], "error-type")?.kind.type_name()))
+}
+
+fn error_message(args: &[Value]) -> BuiltinResult {
+    Ok(Value::str(&error_arg(&args[0], "error-message")?.message))
+}
+
+fn error_data(args: &[Value]) -> BuiltinResult {
+    Ok(error_arg(&args[0], "error-data")?
+        .payload
+        .clone()
+        .unwrap_or_default())
+}
+
+fn str_arg<'a>(v: &'a Value, op: &str) -> Result<&'a str, Exn> {
+    match v {
+        Value::Str(s) => Ok(s.as_str()),
+        other => Err(want(op, "a string", other)),
+    }
+}
+
+fn subs(args: &[Value]) -> BuiltinResult {
+    let s = str_arg(&args[0], "subs")?;
+    let chars: Vec<char> = s.chars().collect();
+    let idx = |v: &Value| match v {
+        Value::Int(i) if *i >= 0 && (*i as usize) <= chars.len() => Ok(*i as usize),
+        other => Err(LispError::new(
+            ErrorKind::Index,
+            format!(
+                "`subs` index {} is out of range for a string of {} characters",
+                readable(other),
+                chars.len()
+            ),
+        )),
+    };
+    let start = idx(&args[1])?;
+    let end = match args.get(2) {
+        Some(e) => idx(e)?,
+        None => chars.len(),
+    };
+    if start > end {
+        return Err(LispError::new(
+            ErrorKind::Index,
+            format!("`subs` start {start} is after end {end}"),
+        ));
+    }
+    Ok(Value::str(&chars[start..end].iter().collect::<String>()))
+}
+
+fn join(args: &[Value]) -> BuiltinResult {
+    let (sep, coll) = match args.len() {
+        1 => (String::new(), &args[0]),
+        _ => (display(&args[0]), &args[1]),
+    };
+    let parts: Vec<String> = super::seq::items(coll, "join")?
+        .iter()
+        .map(display)
+        .collect();
+    Ok(Value::str(&parts.join(&sep)))
+}
+
+fn split(args: &[Value]) -> BuiltinResult {
+    let s = str_arg(&args[0], "split")?;
+    let sep = str_arg(&args[1], "split")?;
+    if sep.is_empty() {
+        return Err(LispError::new(ErrorKind::Value, "`split` separator is empty"));
+    }
+    Ok(Value::vector(s.split(sep).map(Value::str).collect()))
+}
+
+fn upper_case(args: &[Value]) -> BuiltinResult {
+    Ok(Value::str(&str_arg(&args[0], "upper-case")?.to_uppercase()))
+}
+
+fn lower_case(args: &[Value]) -> BuiltinResult {
+    Ok(Value::str(&str_arg(&args[0], "lower-case")?.to_lowercase()))
+}
+
+fn trim(args: &[Value]) -> BuiltinResult {
+    Ok(Value::str(str_arg(&args[0], "trim")?.trim()))
+}
+
+macro_rules! predicate {
+    ($($f:ident => $pat:pat),* $(,)?) => {
+        $(fn $f(args: &[Value]) -> BuiltinResult {
+            Ok(Value::Bool(matches!(&args[0], $pat)))
+        })*
+    };
+}
+
+predicate! {
+    is_nil => Value::Nil,
+    is_true => Value::Bool(true),
+    is_false => Value::Bool(false),
+    is_number => Value::Int(_) | Value::Big(_) | Value::Float(_),
+    is_int => Value::Int(_) | Value::Big(_),
+    is_float => Value::Float(_),
+    is_string => Value::Str(_),
+    is_symbol => Value::Symbol(_),
+    is_keyword => Value::Keyword(_),
+    is_list => Value::List(_),
+    is_vector => Value::Vector(_),
+    is_map => Value::Map(_),
+    is_fn => Value::Func(_) | Value::Builtin(_),
+    is_bool => Value::Bool(_),
+    is_error => Value::Error(_),
+}
+
+fn is_some(args: &[Value]) -> BuiltinResult {
+    Ok(Value::Bool(!matches!(&args[0], Value::Nil)))
+}
+
+/// Flushes what `print` left without a newline (before a prompt, an error, or exit).
+pub fn flush_stdout() {
+    let _ = std::io::stdout().lock().flush();
+}

@@ -1,0 +1,325 @@
+//! The runtime: values, the VM that runs compiled code (value stack, globals, calls with tail
+//! calls and a depth guard), errors, and the builtins.
+//!
+//! A call pushes its arguments on the value stack; for a Lisp function they become the first
+//! slots of its frame. `invoke` is the trampoline: a body that ends in a tail call leaves the
+//! callee in `vm.tail`, and `invoke` moves the new arguments down over the old frame and loops,
+//! so tail recursion runs in constant Rust stack. Deep non-tail recursion grows the Rust stack
+//! on demand (stacker) up to `max_depth` calls, then fails with a clean `RecursionError`.
+
+pub mod builtins;
+pub mod error;
+pub mod function;
+pub mod printer;
+pub mod symbol;
+pub mod value;
+
+use function::{rest_list, Frame};
+use crate::source::Span;
+use error::{arity_error, ErrorKind, Exn, LispError, TraceFrame};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use symbol::Sym;
+use value::{BuiltinFn, Value};
+
+/// A call in tail position, waiting for the trampoline: the arguments are on the stack from
+/// `base` up.
+pub struct TailCall {
+    pub callee: Value,
+    pub base: usize,
+    pub span: Span,
+}
+
+/// Default limit on nested (non-tail) calls.
+pub const DEFAULT_MAX_DEPTH: usize = 100_000;
+/// Stack head-room below which a call switches to a fresh stack segment, and that segment's size.
+const RED_ZONE: usize = 256 * 1024;
+const SEGMENT: usize = 8 * 1024 * 1024;
+
+pub struct Vm {
+    pub stack: Vec<Value>,
+    pub globals: Vec<Value>,
+    global_names: Vec<Sym>,
+    global_ids: HashMap<Sym, usize>,
+    pub tail: Option<TailCall>,
+    pub recur: bool,
+    pub depth: usize,
+    pub max_depth: usize,
+    /// Set by the SIGINT handler; checked at every call and loop iteration.
+    pub interrupt: Arc<AtomicBool>,
+    /// The span of the call being made, for errors raised by builtins that call back into Lisp.
+    pub call_span: Span,
+    /// `*argv*` and other engine-provided state live in globals; this is the engine's hook for
+    /// host services (Python), installed lazily.
+    pub host: Option<Box<dyn Host>>,
+}
+
+/// What the runtime needs from outside the Lisp: the Python bridge. Kept as a trait so the
+/// runtime does not depend on any particular backend.
+pub trait Host {
+    fn as_any(&mut self) -> &mut dyn std::any::Any;
+}
+
+impl Default for Vm {
+    fn default() -> Self {
+        Vm::new()
+    }
+}
+
+impl Vm {
+    pub fn new() -> Vm {
+        let mut vm = Vm {
+            stack: Vec::with_capacity(1024),
+            globals: Vec::new(),
+            global_names: Vec::new(),
+            global_ids: HashMap::new(),
+            tail: None,
+            recur: false,
+            depth: 0,
+            max_depth: DEFAULT_MAX_DEPTH,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            call_span: Span::default(),
+            host: None,
+        };
+        builtins::install(&mut vm);
+        vm
+    }
+
+    /// The global slot for `name`, created (unbound) on first mention.
+    pub fn global_id(&mut self, name: Sym) -> usize {
+        if let Some(id) = self.global_ids.get(&name) {
+            return *id;
+        }
+        let id = self.globals.len();
+        self.globals.push(Value::Unbound);
+        self.global_names.push(name);
+        self.global_ids.insert(name, id);
+        id
+    }
+
+    pub fn global_name(&self, id: usize) -> Sym {
+        self.global_names[id]
+    }
+
+    pub fn global_value(&self, name: Sym) -> Option<Value> {
+        let id = self.global_ids.get(&name)?;
+        match &self.globals[*id] {
+            Value::Unbound => None,
+            v => Some(v.clone()),
+        }
+    }
+
+    pub fn define(&mut self, name: &str, v: Value) {
+        let id = self.global_id(symbol::intern(name));
+        self.globals[id] = v;
+    }
+
+    /// Names of all bound globals (for completion and "did you mean").
+    pub fn bound_names(&self) -> Vec<Sym> {
+        self.global_names
+            .iter()
+            .zip(&self.globals)
+            .filter(|(_, v)| !matches!(v, Value::Unbound))
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    pub fn unbound_error(&self, id: usize, span: Span) -> Exn {
+        let name = self.global_name(id).name();
+        let mut e = LispError::new(ErrorKind::Unbound, format!("unbound symbol `{name}`")).at(span);
+        let candidates = self
+            .bound_names()
+            .into_iter()
+            .map(|s| s.name().to_string())
+            .chain(symbol::SPECIAL_FORMS.iter().map(|s| s.to_string()));
+        if let Some(best) = did_you_mean(&name, candidates) {
+            e = e.with_help(format!("did you mean `{best}`?"));
+        }
+        e
+    }
+
+    pub fn check_interrupt(&self) -> Result<(), Exn> {
+        if self.interrupt.load(Ordering::Relaxed) {
+            self.interrupt.store(false, Ordering::Relaxed);
+            return Err(LispError::new(ErrorKind::Interrupt, "interrupted"));
+        }
+        Ok(())
+    }
+
+    /// Does the caught error `e` match `(catch name ...)`?
+    pub fn error_matches(&self, e: &LispError, name: &str) -> bool {
+        name == "Exception" || name == "Error" || e.kind.type_name() == name
+    }
+
+    /// Calls `f` with `args` (from builtins such as `map` and from the engine).
+    pub fn apply(&mut self, f: &Value, args: Vec<Value>) -> Result<Value, Exn> {
+        let base = self.stack.len();
+        self.stack.extend(args);
+        let span = self.call_span;
+        self.invoke(f.clone(), base, span)
+    }
+
+    /// Calls `callee` with the arguments on the stack from `base`; leaves the stack at `base`.
+    pub fn invoke(&mut self, mut callee: Value, base: usize, mut span: Span) -> Result<Value, Exn> {
+        loop {
+            let r = match &callee {
+                Value::Func(c) => {
+                    let c = c.clone();
+                    match self.call_closure(&c, base, span) {
+                        Ok(v) => match self.tail.take() {
+                            Some(t) => {
+                                self.stack.drain(base..t.base);
+                                callee = t.callee;
+                                span = t.span;
+                                continue;
+                            }
+                            None => Ok(v),
+                        },
+                        Err(mut e) => {
+                            self.tail = None;
+                            if !c.proto.toplevel {
+                                e.trace.push(TraceFrame {
+                                    function: c.proto.display_name(),
+                                    span,
+                                });
+                            }
+                            Err(e)
+                        }
+                    }
+                }
+                Value::Builtin(b) => {
+                    let nargs = self.stack.len() - base;
+                    if nargs < b.min_args || b.max_args.is_some_and(|m| nargs > m) {
+                        Err(arity_error(format!(
+                            "`{}` takes {}, got {}",
+                            b.name,
+                            describe_arity(b.min_args, b.max_args),
+                            nargs
+                        ))
+                        .at(span))
+                    } else {
+                        let r = match b.f {
+                            BuiltinFn::Pure(f) => f(&self.stack[base..]),
+                            BuiltinFn::WithVm(f) => {
+                                let args = self.stack.split_off(base);
+                                let saved = std::mem::replace(&mut self.call_span, span);
+                                let r = f(self, args);
+                                self.call_span = saved;
+                                r
+                            }
+                        };
+                        r.map_err(|e| e.at(span))
+                    }
+                }
+                Value::Keyword(_) | Value::Map(_) | Value::Vector(_) => {
+                    let args: Vec<Value> = self.stack[base..].to_vec();
+                    builtins::seq::call_collection(&callee, &args).map_err(|e| e.at(span))
+                }
+                Value::Macro(_) => Err(LispError::new(
+                    ErrorKind::Type,
+                    "a macro cannot be called at run time",
+                )
+                .with_help("use it as the head of a form, or call `macroexpand` on quoted code")
+                .at(span)),
+                other => Err(LispError::new(
+                    ErrorKind::Type,
+                    format!("{} is not callable", printer::type_and_preview(other)),
+                )
+                .at(span)),
+            };
+            self.stack.truncate(base);
+            return r;
+        }
+    }
+
+    fn call_closure(&mut self, c: &Rc<value::Closure>, base: usize, span: Span) -> Result<Value, Exn> {
+        let p = &c.proto;
+        let nargs = self.stack.len() - base;
+        if nargs != p.nparams && !(p.rest && nargs > p.nparams) {
+            return Err(arity_error(format!(
+                "`{}` takes {}, got {}",
+                p.display_name(),
+                describe_arity(p.nparams, if p.rest { None } else { Some(p.nparams) }),
+                nargs
+            ))
+            .at(span));
+        }
+        if p.rest {
+            let extra = self.stack.split_off(base + p.nparams);
+            self.stack.push(rest_list(extra));
+        }
+        self.stack.resize(base + p.frame_size, Value::Nil);
+        for slot in &p.boxed_params {
+            let v = std::mem::take(&mut self.stack[base + slot]);
+            self.stack[base + slot] = Value::Cell(Rc::new(RefCell::new(v)));
+        }
+        if self.depth >= self.max_depth {
+            return Err(LispError::new(
+                ErrorKind::Recursion,
+                format!("recursion depth exceeded ({} nested calls)", self.max_depth),
+            )
+            .with_help("make the recursive call a tail call, or use loop/recur")
+            .at(span));
+        }
+        self.check_interrupt()?;
+        self.depth += 1;
+        let frame = Frame {
+            base,
+            captures: &c.captures,
+        };
+        let r = stacker::maybe_grow(RED_ZONE, SEGMENT, || (p.body)(self, &frame));
+        self.depth -= 1;
+        r
+    }
+}
+
+pub fn describe_arity(min: usize, max: Option<usize>) -> String {
+    let plural = |n: usize| if n == 1 { "argument" } else { "arguments" };
+    match max {
+        Some(m) if m == min => format!("{min} {}", plural(min)),
+        Some(m) => format!("{min} to {m} arguments"),
+        None => format!("at least {min} {}", plural(min)),
+    }
+}
+
+/// The closest candidate within a small edit distance, for "did you mean".
+pub fn did_you_mean(name: &str, candidates: impl Iterator<Item = String>) -> Option<String> {
+    let limit = (name.chars().count() / 3).clamp(1, 3);
+    candidates
+        .filter(|c| c != name)
+        .map(|c| (levenshtein(name, &c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)))
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names() {
+        let c = ["println", "print", "prn"].iter().map(|s| s.to_string());
+        assert_eq!(did_you_mean("pritnln", c).as_deref(), Some("println"));
+        let c = ["println"].iter().map(|s| s.to_string());
+        assert_eq!(did_you_mean("zzz", c), None);
+    }
+}

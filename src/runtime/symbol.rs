@@ -1,0 +1,122 @@
+//! Interned symbols: a [`Sym`] is a `u32`, so comparing and hashing names costs nothing.
+//!
+//! The table is per thread (the Lisp runs on one thread; values are `Rc`, not `Send`).
+//! Names that the analyzer matches on are interned first, in a fixed order, so they are
+//! constants ([`sym::QUOTE`] and friends).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Sym(pub u32);
+
+macro_rules! well_known {
+    ($($konst:ident = $name:literal),* $(,)?) => {
+        /// Symbols known at compile time, interned first in this order.
+        pub mod sym {
+            use super::Sym;
+            well_known!(@consts 0u32; $($konst)*);
+        }
+        const WELL_KNOWN: &[&str] = &[$($name),*];
+    };
+    (@consts $n:expr; $first:ident $($rest:ident)*) => {
+        pub const $first: Sym = Sym($n);
+        well_known!(@consts $n + 1u32; $($rest)*);
+    };
+    (@consts $n:expr;) => {};
+}
+
+well_known! {
+    QUOTE = "quote", QUASIQUOTE = "quasiquote", UNQUOTE = "unquote",
+    UNQUOTE_SPLICING = "unquote-splicing", IF = "if", DO = "do", DEF = "def", LET = "let",
+    FN = "fn", DEFMACRO = "defmacro", SET = "set!", AND = "and", OR = "or", TRY = "try",
+    CATCH = "catch", FINALLY = "finally", LOOP = "loop", RECUR = "recur", AMP = "&",
+    DOT = ".", PY = "$py", AWAIT = "await", BATCH = "batch", MACROEXPAND = "macroexpand",
+    MACROEXPAND_1 = "macroexpand-1", LIST = "list", VECTOR = "vector", CONCAT = "concat",
+    HASH_MAP = "hash-map", APPLY = "apply", LETFN = "letfn", WITH = "with", AS = "as",
+    DEFN = "defn", GET = "get",
+}
+
+/// Names the analyzer treats specially (for completion, highlighting and "did you mean").
+pub const SPECIAL_FORMS: &[&str] = &[
+    "quote", "quasiquote", "unquote", "unquote-splicing", "if", "do", "def", "let", "fn",
+    "defmacro", "set!", "and", "or", "try", "catch", "finally", "loop", "recur", ".", "$py",
+    "await", "batch", "with",
+];
+
+struct Interner {
+    names: Vec<Rc<str>>,
+    ids: HashMap<Rc<str>, Sym>,
+}
+
+impl Interner {
+    fn new() -> Interner {
+        let mut i = Interner {
+            names: Vec::new(),
+            ids: HashMap::new(),
+        };
+        for name in WELL_KNOWN {
+            i.intern(name);
+        }
+        i
+    }
+
+    fn intern(&mut self, name: &str) -> Sym {
+        if let Some(s) = self.ids.get(name) {
+            return *s;
+        }
+        let rc: Rc<str> = name.into();
+        let s = Sym(self.names.len() as u32);
+        self.names.push(rc.clone());
+        self.ids.insert(rc, s);
+        s
+    }
+}
+
+thread_local! {
+    static INTERNER: RefCell<Interner> = RefCell::new(Interner::new());
+}
+
+pub fn intern(name: &str) -> Sym {
+    INTERNER.with(|i| i.borrow_mut().intern(name))
+}
+
+impl Sym {
+    pub fn name(self) -> Rc<str> {
+        INTERNER.with(|i| i.borrow().names[self.0 as usize].clone())
+    }
+}
+
+impl std::fmt::Display for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// A fresh symbol that no reader input can produce (`G__12`), for hygienic macros.
+pub fn gensym(prefix: &str) -> Sym {
+    thread_local! { static COUNTER: std::cell::Cell<u64> = const { std::cell::Cell::new(0) }; }
+    let n = COUNTER.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    intern(&format!("{prefix}__{n}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_known_symbols_are_constants() {
+        assert_eq!(intern("quote"), sym::QUOTE);
+        assert_eq!(intern("get"), sym::GET);
+        assert_eq!(&*sym::SET.name(), "set!");
+    }
+
+    #[test]
+    fn gensyms_differ() {
+        assert_ne!(gensym("G"), gensym("G"));
+    }
+}

@@ -1,0 +1,317 @@
+//! [`Value`]: what the Lisp computes with. Sixteen bytes (asserted below), cheap to clone:
+//! immediates inline, everything else behind an `Rc`.
+//!
+//! Lists are immutable cons cells that know their length (so `rest` and `cons` are O(1) and
+//! `count` is too); vectors and maps are `Rc`'d collections updated copy-on-write. Equality
+//! follows Python where the two disagree with Clojure: `(= 1 1.0)` is true, and lists equal
+//! vectors with the same elements. Hashing agrees with equality.
+
+use crate::runtime::error::LispError;
+use crate::runtime::symbol::Sym;
+use crate::runtime::Vm;
+use indexmap::IndexMap;
+use num_bigint::BigInt;
+use num_traits::ToPrimitive;
+use std::cell::RefCell;
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+
+pub type Map = IndexMap<Value, Value>;
+
+#[derive(Clone, Default)]
+pub enum Value {
+    #[default]
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// Only for integers outside `i64`: results that fit are always demoted to `Int`.
+    Big(Rc<BigInt>),
+    Str(Rc<String>),
+    Symbol(Sym),
+    Keyword(Sym),
+    List(List),
+    Vector(Rc<Vec<Value>>),
+    Map(Rc<Map>),
+    Func(Rc<Closure>),
+    Builtin(&'static Builtin),
+    Macro(Rc<Closure>),
+    /// A caught error, as bound by `(catch e ...)`.
+    Error(Rc<LispError>),
+    /// Internal: a boxed local that a closure captured and someone `set!`s. Never user-visible.
+    Cell(Rc<RefCell<Value>>),
+    /// Internal: a global slot that has no value yet. Never user-visible.
+    Unbound,
+}
+
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
+
+/// An immutable list. `List(None)` is the empty list `()`.
+#[derive(Clone, Default)]
+pub struct List(pub Option<Rc<Cons>>);
+
+pub struct Cons {
+    pub head: Value,
+    pub tail: List,
+    pub len: usize,
+}
+
+impl Drop for Cons {
+    // A long list would otherwise be dropped recursively, one stack frame per cell.
+    fn drop(&mut self) {
+        let mut next = self.tail.0.take();
+        while let Some(rc) = next {
+            match Rc::try_unwrap(rc) {
+                Ok(mut cell) => next = cell.tail.0.take(),
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+impl List {
+    pub fn empty() -> List {
+        List(None)
+    }
+    pub fn cons(head: Value, tail: List) -> List {
+        let len = tail.len() + 1;
+        List(Some(Rc::new(Cons { head, tail, len })))
+    }
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |c| c.len)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+    pub fn first(&self) -> Option<&Value> {
+        self.0.as_ref().map(|c| &c.head)
+    }
+    pub fn rest(&self) -> List {
+        self.0.as_ref().map_or(List(None), |c| c.tail.clone())
+    }
+    pub fn iter(&self) -> ListIter<'_> {
+        ListIter(self.0.as_deref())
+    }
+    pub fn from_vec(items: Vec<Value>) -> List {
+        let mut l = List::empty();
+        for v in items.into_iter().rev() {
+            l = List::cons(v, l);
+        }
+        l
+    }
+}
+
+impl FromIterator<Value> for List {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> List {
+        List::from_vec(iter.into_iter().collect())
+    }
+}
+
+pub struct ListIter<'a>(Option<&'a Cons>);
+
+impl<'a> Iterator for ListIter<'a> {
+    type Item = &'a Value;
+    fn next(&mut self) -> Option<&'a Value> {
+        let c = self.0?;
+        self.0 = c.tail.0.as_deref();
+        Some(&c.head)
+    }
+}
+
+/// A compiled function together with the values it captured.
+pub struct Closure {
+    pub proto: Rc<crate::runtime::function::Proto>,
+    pub captures: Box<[Value]>,
+}
+
+pub type BuiltinResult = Result<Value, Box<LispError>>;
+
+/// How a builtin receives its arguments: `Pure` ones borrow them from the value stack (no
+/// copy; arithmetic and collection functions), `WithVm` ones may call back into Lisp
+/// (`map`, `apply`) and so get their own vector.
+pub enum BuiltinFn {
+    Pure(fn(&[Value]) -> BuiltinResult),
+    WithVm(fn(&mut Vm, Vec<Value>) -> BuiltinResult),
+}
+
+pub struct Builtin {
+    pub name: &'static str,
+    pub min_args: usize,
+    /// `None`: any number of arguments.
+    pub max_args: Option<usize>,
+    pub f: BuiltinFn,
+    pub doc: &'static str,
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::new(s.to_string()))
+    }
+
+    pub fn vector(items: Vec<Value>) -> Value {
+        Value::Vector(Rc::new(items))
+    }
+
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(List::from_vec(items))
+    }
+
+    pub fn from_bigint(b: BigInt) -> Value {
+        match b.to_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Big(Rc::new(b)),
+        }
+    }
+
+    pub fn truthy(&self) -> bool {
+        !matches!(self, Value::Nil | Value::Bool(false))
+    }
+
+    /// The name `type-of` returns, also used in type errors.
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::Nil => "nil".into(),
+            Value::Bool(_) => "bool".into(),
+            Value::Int(_) | Value::Big(_) => "int".into(),
+            Value::Float(_) => "float".into(),
+            Value::Str(_) => "string".into(),
+            Value::Symbol(_) => "symbol".into(),
+            Value::Keyword(_) => "keyword".into(),
+            Value::List(_) => "list".into(),
+            Value::Vector(_) => "vector".into(),
+            Value::Map(_) => "map".into(),
+            Value::Func(_) | Value::Builtin(_) => "fn".into(),
+            Value::Macro(_) => "macro".into(),
+            Value::Error(_) => "error".into(),
+            Value::Cell(_) => "cell".into(),
+            Value::Unbound => "unbound".into(),
+        }
+    }
+
+    /// Elements of a list or vector, if it is one.
+    pub fn as_seq(&self) -> Option<Vec<Value>> {
+        match self {
+            Value::List(l) => Some(l.iter().cloned().collect()),
+            Value::Vector(v) => Some(v.as_ref().clone()),
+            _ => None,
+        }
+    }
+
+    pub fn is_number(&self) -> bool {
+        matches!(self, Value::Int(_) | Value::Float(_) | Value::Big(_))
+    }
+}
+
+fn seq_items(v: &Value) -> Option<Box<dyn Iterator<Item = &Value> + '_>> {
+    match v {
+        Value::List(l) => Some(Box::new(l.iter())),
+        Value::Vector(v) => Some(Box::new(v.iter())),
+        _ => None,
+    }
+}
+
+fn seq_len(v: &Value) -> usize {
+    match v {
+        Value::List(l) => l.len(),
+        Value::Vector(v) => v.len(),
+        _ => 0,
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        use Value::*;
+        match (self, other) {
+            (Nil, Nil) | (Unbound, Unbound) => true,
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (Float(a), Float(b)) => a == b,
+            (Int(a), Float(b)) | (Float(b), Int(a)) => (*a as f64) == *b && b.fract() == 0.0 && {
+                // Exact: compare as integers when the float is integral and in range.
+                b.to_i64() == Some(*a)
+            },
+            (Big(a), Big(b)) => a == b,
+            (Big(a), Float(b)) | (Float(b), Big(a)) => a.to_f64() == Some(*b),
+            (Str(a), Str(b)) => a == b,
+            (Symbol(a), Symbol(b)) | (Keyword(a), Keyword(b)) => a == b,
+            (List(_) | Vector(_), List(_) | Vector(_)) => {
+                seq_len(self) == seq_len(other)
+                    && seq_items(self)
+                        .into_iter()
+                        .flatten()
+                        .zip(seq_items(other).into_iter().flatten())
+                        .all(|(a, b)| a == b)
+            }
+            (Map(a), Map(b)) => {
+                a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v == w))
+            }
+            (Func(a), Func(b)) | (Macro(a), Macro(b)) => Rc::ptr_eq(a, b),
+            (Builtin(a), Builtin(b)) => std::ptr::eq(*a, *b),
+            (Error(a), Error(b)) => Rc::ptr_eq(a, b),
+            (Cell(a), Cell(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        use Value::*;
+        match self {
+            Nil | Unbound => 0u8.hash(state),
+            Bool(b) => b.hash(state),
+            Int(i) => i.hash(state),
+            Float(f) => match f.to_i64() {
+                Some(i) if f.fract() == 0.0 => i.hash(state),
+                _ => f.to_bits().hash(state),
+            },
+            Big(b) => b.hash(state),
+            Str(s) => s.hash(state),
+            Symbol(s) => (1u8, s).hash(state),
+            Keyword(s) => (2u8, s).hash(state),
+            List(_) | Vector(_) => {
+                3u8.hash(state);
+                for v in seq_items(self).into_iter().flatten() {
+                    v.hash(state);
+                }
+            }
+            Map(m) => {
+                4u8.hash(state);
+                m.len().hash(state);
+            }
+            Func(f) | Macro(f) => (Rc::as_ptr(f) as usize).hash(state),
+            Builtin(b) => (*b as *const _ as usize).hash(state),
+            Error(e) => (Rc::as_ptr(e) as usize).hash(state),
+            Cell(c) => (Rc::as_ptr(c) as usize).hash(state),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_small() {
+        assert!(std::mem::size_of::<Value>() <= 16, "{}", std::mem::size_of::<Value>());
+    }
+
+    #[test]
+    fn numeric_equality_follows_python() {
+        assert_eq!(Value::Int(1), Value::Float(1.0));
+        assert_ne!(Value::Int(1), Value::Float(1.5));
+        assert_eq!(Value::list(vec![Value::Int(1)]), Value::vector(vec![Value::Int(1)]));
+    }
+
+    #[test]
+    fn long_list_drops_without_overflow() {
+        let mut l = List::empty();
+        for i in 0..1_000_000 {
+            l = List::cons(Value::Int(i), l);
+        }
+        assert_eq!(l.len(), 1_000_000);
+        drop(l);
+    }
+}

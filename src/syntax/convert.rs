@@ -1,0 +1,131 @@
+//! Between code and data: [`Datum`] (read forms, with spans) and [`Value`] (what macros and
+//! `quote` see).
+//!
+//! Macros take and return values, which have no spans. So that an error inside a macro's output
+//! still points at the user's own text, the conversion to values remembers the span of every
+//! list, vector and map it built (by the address of its allocation, kept alive for the length of
+//! the analysis), and the conversion back looks them up. Forms the macro made itself get the
+//! span of the macro call.
+
+use crate::reader::{Datum, DatumKind};
+use crate::runtime::error::{syntax_error, Exn};
+use crate::runtime::value::{List, Map, Value};
+use crate::source::Span;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+#[derive(Default)]
+pub struct SpanTable {
+    spans: HashMap<usize, Span>,
+    /// Keeps every remembered allocation alive, so no address is reused while we look it up.
+    keep: Vec<Value>,
+}
+
+fn address(v: &Value) -> Option<usize> {
+    match v {
+        Value::List(List(Some(c))) => Some(Rc::as_ptr(c) as *const u8 as usize),
+        Value::Vector(v) => Some(Rc::as_ptr(v) as *const u8 as usize),
+        Value::Map(m) => Some(Rc::as_ptr(m) as *const u8 as usize),
+        _ => None,
+    }
+}
+
+impl SpanTable {
+    fn remember(&mut self, v: &Value, span: Span) {
+        if let Some(a) = address(v) {
+            self.spans.insert(a, span);
+            self.keep.push(v.clone());
+        }
+    }
+
+    pub fn to_value(&mut self, d: &Datum) -> Value {
+        let v = datum_to_value_with(d, &mut |v, s| self.remember(v, s));
+        v
+    }
+
+    /// Converts a macro's result back into a form. `span` is the macro call's span.
+    pub fn to_datum(&self, v: &Value, span: Span) -> Result<Datum, Exn> {
+        value_to_datum(v, span, &|v| address(v).and_then(|a| self.spans.get(&a).copied()), 0)
+    }
+}
+
+/// `quote`: the datum as a value. Spans are dropped.
+pub fn datum_to_value(d: &Datum) -> Value {
+    datum_to_value_with(d, &mut |_, _| {})
+}
+
+fn datum_to_value_with(d: &Datum, note: &mut dyn FnMut(&Value, Span)) -> Value {
+    let v = match &d.kind {
+        DatumKind::Nil => return Value::Nil,
+        DatumKind::Bool(b) => return Value::Bool(*b),
+        DatumKind::Int(i) => return Value::Int(*i),
+        DatumKind::BigInt(b) => return Value::from_bigint(b.clone()),
+        DatumKind::Float(f) => return Value::Float(*f),
+        DatumKind::Str(s) => return Value::str(s),
+        DatumKind::Symbol(s) => return Value::Symbol(*s),
+        DatumKind::Keyword(s) => return Value::Keyword(*s),
+        DatumKind::Embedded(v) => return v.clone(),
+        DatumKind::List(items) => Value::list(
+            items
+                .iter()
+                .map(|i| datum_to_value_with(i, note))
+                .collect(),
+        ),
+        DatumKind::Vector(items) => Value::vector(
+            items
+                .iter()
+                .map(|i| datum_to_value_with(i, note))
+                .collect(),
+        ),
+        DatumKind::Map(items) => {
+            let mut m = Map::new();
+            for pair in items.chunks(2) {
+                m.insert(
+                    datum_to_value_with(&pair[0], note),
+                    datum_to_value_with(&pair[1], note),
+                );
+            }
+            Value::Map(Rc::new(m))
+        }
+    };
+    note(&v, d.span);
+    v
+}
+
+/// Values as code. Anything that is not data (a function object, say) is embedded as a constant.
+pub fn value_to_datum(
+    v: &Value,
+    span: Span,
+    lookup: &dyn Fn(&Value) -> Option<Span>,
+    depth: usize,
+) -> Result<Datum, Exn> {
+    if depth > crate::reader::MAX_DEPTH {
+        return Err(syntax_error("macro expansion is nested too deeply", span));
+    }
+    let span = lookup(v).unwrap_or(span);
+    let conv = |x: &Value| value_to_datum(x, span, lookup, depth + 1);
+    let kind = match v {
+        Value::Nil => DatumKind::Nil,
+        Value::Bool(b) => DatumKind::Bool(*b),
+        Value::Int(i) => DatumKind::Int(*i),
+        Value::Big(b) => DatumKind::BigInt((**b).clone()),
+        Value::Float(f) => DatumKind::Float(*f),
+        Value::Str(s) => DatumKind::Str(s.to_string()),
+        Value::Symbol(s) => DatumKind::Symbol(*s),
+        Value::Keyword(s) => DatumKind::Keyword(*s),
+        Value::List(l) => DatumKind::List(l.iter().map(conv).collect::<Result<_, _>>()?),
+        Value::Vector(items) => {
+            DatumKind::Vector(items.iter().map(conv).collect::<Result<_, _>>()?)
+        }
+        Value::Map(m) => {
+            let mut items = Vec::with_capacity(m.len() * 2);
+            for (k, v) in m.iter() {
+                items.push(conv(k)?);
+                items.push(conv(v)?);
+            }
+            DatumKind::Map(items)
+        }
+        other => DatumKind::Embedded(other.clone()),
+    };
+    Ok(Datum::new(kind, span))
+}

@@ -1,0 +1,127 @@
+//! The book's examples are run. Every ```` ```lisp ```` fence in `book/src` is a script run by
+//! the real binary; it must succeed, and when a ```` ```text ```` fence follows it directly, the
+//! script's output must be exactly that text. A fence marked ```` ```lisp,error ```` must fail,
+//! and its following text fence is compared with stdout plus stderr. ```` ```lisp,norun ````
+//! fences (REPL sessions, long-running examples) are only read, not run.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+struct Example {
+    file: String,
+    line: usize,
+    code: String,
+    expect_error: bool,
+    run: bool,
+    output: Option<String>,
+}
+
+fn examples(md: &str, file: &str) -> Vec<Example> {
+    let mut out: Vec<Example> = Vec::new();
+    let mut lines = md.lines().enumerate().peekable();
+    while let Some((n, line)) = lines.next() {
+        let Some(info) = line.trim_start().strip_prefix("```") else {
+            continue;
+        };
+        let info = info.trim().to_string();
+        let mut body = String::new();
+        for (_, l) in lines.by_ref() {
+            if l.trim_start().starts_with("```") {
+                break;
+            }
+            body.push_str(l);
+            body.push('\n');
+        }
+        if info.starts_with("lisp") {
+            out.push(Example {
+                file: file.to_string(),
+                line: n + 1,
+                code: body,
+                expect_error: info.contains("error"),
+                run: !info.contains("norun"),
+                output: None,
+            });
+            // A text fence right after (blank lines allowed) is the expected output.
+            while lines.peek().is_some_and(|(_, l)| l.trim().is_empty()) {
+                lines.next();
+            }
+            if lines.peek().is_some_and(|(_, l)| l.trim() == "```text") {
+                lines.next();
+                let mut expected = String::new();
+                for (_, l) in lines.by_ref() {
+                    if l.trim_start().starts_with("```") {
+                        break;
+                    }
+                    expected.push_str(l);
+                    expected.push('\n');
+                }
+                if let Some(last) = out.last_mut() {
+                    last.output = Some(expected);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn book_examples_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("book/src");
+    let mut all = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(&src)
+        .expect("book/src exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    entries.sort();
+    for p in entries {
+        let md = std::fs::read_to_string(&p).expect("read chapter");
+        all.extend(examples(&md, &p.file_name().unwrap().to_string_lossy()));
+    }
+    assert!(all.len() >= 20, "the book should have examples, found {}", all.len());
+    let mut failures = Vec::new();
+    for ex in all.iter().filter(|e| e.run) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_polyglot"))
+            .arg("-")
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn polyglot");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(ex.code.as_bytes())
+            .expect("write script");
+        let out = child.wait_with_output().expect("wait");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let ok = out.status.success();
+        let place = format!("{}:{}", ex.file, ex.line);
+        if ok == ex.expect_error {
+            failures.push(format!(
+                "{place}: expected {}, got exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+                if ex.expect_error { "an error" } else { "success" },
+                out.status.code()
+            ));
+            continue;
+        }
+        if let Some(want) = &ex.output {
+            let got = if ex.expect_error {
+                format!("{stdout}{stderr}")
+            } else {
+                stdout.clone()
+            };
+            if &got != want {
+                failures.push(format!("{place}: output differs\n--- want\n{want}--- got\n{got}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

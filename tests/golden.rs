@@ -1,0 +1,88 @@
+//! Golden tests: every `.lisp` file under `examples/` and `tests/golden/` is run by the real
+//! binary; its stdout must equal the `.out` file beside it, and its stderr the `.err` file (a
+//! file with `.err` must also exit 1; one without must exit 0 with nothing on stderr).
+//! `BLESS=1 cargo test --test golden` rewrites the expected files from the actual output.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn lisp_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            lisp_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "lisp") {
+            out.push(p);
+        }
+    }
+}
+
+fn run(root: &Path, rel: &Path) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_polyglot"))
+        .arg(rel)
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run polyglot");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn golden_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    lisp_files(&root.join("examples"), &mut files);
+    lisp_files(&root.join("tests/golden"), &mut files);
+    files.sort();
+    assert!(files.len() >= 10, "expected golden files, found {}", files.len());
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut failures = Vec::new();
+    for file in &files {
+        let rel = file.strip_prefix(root).expect("under the root");
+        let (stdout, stderr, code) = run(root, rel);
+        let out_path = file.with_extension("out");
+        let err_path = file.with_extension("err");
+        if bless {
+            std::fs::write(&out_path, &stdout).expect("write .out");
+            if stderr.is_empty() {
+                let _ = std::fs::remove_file(&err_path);
+            } else {
+                std::fs::write(&err_path, &stderr).expect("write .err");
+            }
+            continue;
+        }
+        let want_out = std::fs::read_to_string(&out_path).unwrap_or_default();
+        let want_err = std::fs::read_to_string(&err_path).ok();
+        let want_code = if want_err.is_some() { 1 } else { 0 };
+        let mut problems = Vec::new();
+        if stdout != want_out {
+            problems.push(format!("stdout differs:\n--- want\n{want_out}--- got\n{stdout}"));
+        }
+        if stderr != want_err.clone().unwrap_or_default() {
+            problems.push(format!(
+                "stderr differs:\n--- want\n{}--- got\n{stderr}",
+                want_err.unwrap_or_default()
+            ));
+        }
+        if code != want_code {
+            problems.push(format!("exit code {code}, want {want_code}"));
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{}:\n{}", rel.display(), problems.join("\n")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} golden files failed (BLESS=1 rewrites them):\n\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
+}
