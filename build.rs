@@ -11,4 +11,10 @@ fn main() {
     if let Some(dir) = config.lib_dir() {
         println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
     }
+    // The embedded bridge refuses an environment of another Python version.
+    println!(
+        "cargo:rustc-env=POLYGLOT_PYTHON_VERSION={}.{}",
+        config.version().major,
+        config.version().minor
+    );
 }

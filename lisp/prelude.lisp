@@ -93,3 +93,14 @@
     (reduce (fn (f g) (fn (& args) (f (apply g args)))) fs)))
 
 (defn constantly (x) (fn (& _) x))
+
+;; (with [name context-manager] body...): __enter__, then body, then __exit__ (always; it is
+;; called with None for the exception details, so it cannot swallow the error).
+(defmacro with (spec & body)
+  (let [mgr (gensym "mgr")
+        name (first spec)]
+    `(let [,mgr ,(first (rest spec))
+           ,name ((. ,mgr __enter__))]
+       (try
+         (do ,@body)
+         (finally ((. ,mgr __exit__) nil nil nil))))))

@@ -8,8 +8,6 @@ use crate::runtime::printer::readable;
 use clap::{Parser, ValueEnum};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
@@ -110,12 +108,6 @@ impl Cli {
     }
 }
 
-/// Routes SIGINT to the VM's interrupt flag (a running evaluation stops at its next call or loop
-/// iteration; the REPL's line editor sees Ctrl-C as a key instead).
-fn install_interrupt(flag: &Arc<AtomicBool>) {
-    let _ = signal_hook::flag::register(signal_hook::consts::SIGINT, flag.clone());
-}
-
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -134,7 +126,11 @@ pub fn main() -> i32 {
         return 2;
     }
     let mut engine = Engine::new();
-    install_interrupt(&engine.vm.interrupt);
+    crate::runtime::interrupt::install();
+    crate::runtime::py::configure(crate::runtime::py::PySettings {
+        python: config.python.clone(),
+        attr_cache_ttl: config.attr_cache_ttl_ms.map(std::time::Duration::from_millis),
+    });
 
     if let Some(expr) = &cli.eval {
         return run_and_report(&mut engine, "<-e>", expr, &config, true);

@@ -69,7 +69,6 @@ impl Engine {
 
     /// Evaluates one top-level form; `(do a b)` at top level runs `a` before reading `b`'s macros.
     pub fn eval_form(&mut self, form: &Datum) -> Result<Value, Exn> {
-        self.vm.interrupt.store(false, std::sync::atomic::Ordering::Relaxed);
         if let DatumKind::List(items) = &form.kind {
             if items.first().and_then(Datum::as_symbol) == Some(sym::DO) && items.len() > 1 {
                 let mut last = Value::Nil;
@@ -79,7 +78,9 @@ impl Engine {
                 return Ok(last);
             }
         }
-        run_form(&mut self.vm, form)
+        let r = run_form(&mut self.vm, form);
+        crate::runtime::py::detach();
+        r
     }
 
     pub fn render(&self, e: &LispError, opts: &RenderOptions) -> String {

@@ -230,6 +230,27 @@ impl<'a> Gen<'a> {
                 })
             }
             Expr::Try(t) => self.try_expr(t),
+            Expr::Attr(target, path, span) => {
+                let (target, path, span) = (self.expr(target), path.clone(), *span);
+                Box::new(move |vm, f| {
+                    let t = target(vm, f)?;
+                    Ok(crate::runtime::py::attr(t, path.clone(), span))
+                })
+            }
+            Expr::SetAttr(target, path, value, span) => {
+                let (target, value, span) = (self.expr(target), self.expr(value), *span);
+                let path = path.clone();
+                Box::new(move |vm, f| {
+                    let t = target(vm, f)?;
+                    let v = value(vm, f)?;
+                    crate::runtime::py::set_attr(vm, t, &path, &v, span)?;
+                    Ok(v)
+                })
+            }
+            Expr::Batch(body) => {
+                let body = self.expr(body);
+                Box::new(move |vm, f| crate::runtime::py::hold(|| body(vm, f)))
+            }
             Expr::Loop(l) => {
                 let binds: Vec<(usize, bool, Code)> = l
                     .bindings
@@ -330,6 +351,25 @@ impl<'a> Gen<'a> {
     fn call(&self, call: &Call) -> Code {
         if let Some(code) = prim::specialize(self, call) {
             return code;
+        }
+        if let Expr::Attr(target, path, _) = &call.callee {
+            // `(np.sum a)`, `((. np sum) a)`: fused into one request, with a call-site cache.
+            let target = self.expr(target);
+            let path = path.clone();
+            let args = self.exprs(&call.args);
+            let span = call.span;
+            let site = crate::runtime::py::SiteCache::default();
+            return Box::new(move |vm, f| {
+                let t = target(vm, f)?;
+                let base = vm.stack.len();
+                for a in &args {
+                    let v = a(vm, f)?;
+                    vm.stack.push(v);
+                }
+                let r = crate::runtime::py::call_attr(vm, &site, t, &path, base, span);
+                vm.stack.truncate(base);
+                r
+            });
         }
         let callee = self.expr(&call.callee);
         let args = self.exprs(&call.args);

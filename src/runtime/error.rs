@@ -91,6 +91,8 @@ pub struct LispError {
     pub payload: Option<Value>,
     /// Python's formatted traceback, for errors that came from Python.
     pub python_traceback: Option<String>,
+    /// The class names along a Python exception's MRO (`catch ValueError` catches subclasses).
+    pub python_mro: Vec<String>,
 }
 
 impl LispError {
@@ -103,6 +105,7 @@ impl LispError {
             trace: Vec::new(),
             payload: None,
             python_traceback: None,
+            python_mro: Vec::new(),
         })
     }
 

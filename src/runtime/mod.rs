@@ -10,7 +10,9 @@
 pub mod builtins;
 pub mod error;
 pub mod function;
+pub mod interrupt;
 pub mod printer;
+pub mod py;
 pub mod symbol;
 pub mod value;
 
@@ -20,8 +22,7 @@ use error::{arity_error, ErrorKind, Exn, LispError, TraceFrame};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use symbol::Sym;
 use value::{BuiltinFn, Value};
 
@@ -48,19 +49,11 @@ pub struct Vm {
     pub recur: bool,
     pub depth: usize,
     pub max_depth: usize,
-    /// Set by the SIGINT handler; checked at every call and loop iteration.
-    pub interrupt: Arc<AtomicBool>,
+    /// Lisp functions handed to Python as callables, by callback id.
+    pub callbacks: HashMap<u32, Value>,
+    pub next_callback: u32,
     /// The span of the call being made, for errors raised by builtins that call back into Lisp.
     pub call_span: Span,
-    /// `*argv*` and other engine-provided state live in globals; this is the engine's hook for
-    /// host services (Python), installed lazily.
-    pub host: Option<Box<dyn Host>>,
-}
-
-/// What the runtime needs from outside the Lisp: the Python bridge. Kept as a trait so the
-/// runtime does not depend on any particular backend.
-pub trait Host {
-    fn as_any(&mut self) -> &mut dyn std::any::Any;
 }
 
 impl Default for Vm {
@@ -80,12 +73,30 @@ impl Vm {
             recur: false,
             depth: 0,
             max_depth: DEFAULT_MAX_DEPTH,
-            interrupt: Arc::new(AtomicBool::new(false)),
+            callbacks: HashMap::new(),
+            next_callback: 0,
             call_span: Span::default(),
-            host: None,
         };
         builtins::install(&mut vm);
         vm
+    }
+
+    /// A VM with no globals at all: for running a Python chain where no Lisp code may run
+    /// (printing a lazy value).
+    pub fn bare() -> Vm {
+        Vm {
+            stack: Vec::new(),
+            globals: Vec::new(),
+            global_names: Vec::new(),
+            global_ids: HashMap::new(),
+            tail: None,
+            recur: false,
+            depth: 0,
+            max_depth: DEFAULT_MAX_DEPTH,
+            callbacks: HashMap::new(),
+            next_callback: 0,
+            call_span: Span::default(),
+        }
     }
 
     /// The global slot for `name`, created (unbound) on first mention.
@@ -141,9 +152,9 @@ impl Vm {
         e
     }
 
+    #[inline]
     pub fn check_interrupt(&self) -> Result<(), Exn> {
-        if self.interrupt.load(Ordering::Relaxed) {
-            self.interrupt.store(false, Ordering::Relaxed);
+        if interrupt::INTERRUPTED.load(Ordering::Relaxed) && interrupt::take() {
             return Err(LispError::new(ErrorKind::Interrupt, "interrupted"));
         }
         Ok(())
@@ -151,7 +162,10 @@ impl Vm {
 
     /// Does the caught error `e` match `(catch name ...)`?
     pub fn error_matches(&self, e: &LispError, name: &str) -> bool {
-        name == "Exception" || name == "Error" || e.kind.type_name() == name
+        name == "Exception"
+            || name == "Error"
+            || e.kind.type_name() == name
+            || e.python_mro.iter().any(|c| c == name)
     }
 
     /// Calls `f` with `args` (from builtins such as `map` and from the engine).
@@ -201,7 +215,19 @@ impl Vm {
                         ))
                         .at(span))
                     } else {
+                        let py_arg = self.stack[base..].iter().any(Value::is_py);
                         let r = match b.f {
+                            BuiltinFn::Pure(_) if py_arg => {
+                                let args = self.stack.split_off(base);
+                                let saved = std::mem::replace(&mut self.call_span, span);
+                                let r = py::builtins::pure_with_py(self, b, &args);
+                                self.call_span = saved;
+                                match (r, b.f) {
+                                    (Some(r), _) => r,
+                                    (None, BuiltinFn::Pure(f)) => f(&args),
+                                    (None, BuiltinFn::WithVm(_)) => unreachable!("pure"),
+                                }
+                            }
                             BuiltinFn::Pure(f) => f(&self.stack[base..]),
                             BuiltinFn::WithVm(f) => {
                                 let args = self.stack.split_off(base);
@@ -213,6 +239,10 @@ impl Vm {
                         };
                         r.map_err(|e| e.at(span))
                     }
+                }
+                Value::Py(_) | Value::PyLazy(_) => {
+                    let args: Vec<Value> = self.stack.split_off(base);
+                    py::call(self, &callee, &args, span)
                 }
                 Value::Keyword(_) | Value::Map(_) | Value::Vector(_) => {
                     let args: Vec<Value> = self.stack[base..].to_vec();

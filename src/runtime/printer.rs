@@ -163,6 +163,8 @@ fn write_inner(out: &mut String, v: &Value, readable: bool, depth: usize) {
         Value::Error(e) => {
             let _ = write!(out, "#<error {}: {}>", e.kind.type_name(), e.message);
         }
+        Value::Py(r) => out.push_str(&crate::runtime::py::describe(r, readable)),
+        Value::PyLazy(l) => out.push_str(&crate::runtime::py::describe_lazy(l, readable)),
         Value::Cell(c) => write_value(out, &c.borrow(), readable, depth),
         Value::Unbound => out.push_str("#<unbound>"),
     }

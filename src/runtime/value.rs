@@ -38,6 +38,10 @@ pub enum Value {
     Macro(Rc<Closure>),
     /// A caught error, as bound by `(catch e ...)`.
     Error(Rc<LispError>),
+    /// A Python object (a handle into the bridge's table).
+    Py(Rc<crate::runtime::py::PyRef>),
+    /// A Python attribute chain not yet run (`(. np sum)`, `($py "numpy")`).
+    PyLazy(Rc<crate::runtime::py::Lazy>),
     /// Internal: a boxed local that a closure captured and someone `set!`s. Never user-visible.
     Cell(Rc<RefCell<Value>>),
     /// Internal: a global slot that has no value yet. Never user-visible.
@@ -129,6 +133,7 @@ pub type BuiltinResult = Result<Value, Box<LispError>>;
 /// How a builtin receives its arguments: `Pure` ones borrow them from the value stack (no
 /// copy; arithmetic and collection functions), `WithVm` ones may call back into Lisp
 /// (`map`, `apply`) and so get their own vector.
+#[derive(Clone, Copy)]
 pub enum BuiltinFn {
     Pure(fn(&[Value]) -> BuiltinResult),
     WithVm(fn(&mut Vm, Vec<Value>) -> BuiltinResult),
@@ -183,6 +188,8 @@ impl Value {
             Value::Func(_) | Value::Builtin(_) => "fn".into(),
             Value::Macro(_) => "macro".into(),
             Value::Error(_) => "error".into(),
+            Value::Py(r) => crate::runtime::py::type_name(r),
+            Value::PyLazy(_) => "py-chain".into(),
             Value::Cell(_) => "cell".into(),
             Value::Unbound => "unbound".into(),
         }
@@ -195,6 +202,10 @@ impl Value {
             Value::Vector(v) => Some(v.as_ref().clone()),
             _ => None,
         }
+    }
+
+    pub fn is_py(&self) -> bool {
+        matches!(self, Value::Py(_) | Value::PyLazy(_))
     }
 
     pub fn is_number(&self) -> bool {
@@ -248,6 +259,8 @@ impl PartialEq for Value {
             (Func(a), Func(b)) | (Macro(a), Macro(b)) => Rc::ptr_eq(a, b),
             (Builtin(a), Builtin(b)) => std::ptr::eq(*a, *b),
             (Error(a), Error(b)) => Rc::ptr_eq(a, b),
+            (Py(a), Py(b)) => a.id == b.id,
+            (PyLazy(a), PyLazy(b)) => Rc::ptr_eq(a, b),
             (Cell(a), Cell(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
@@ -284,6 +297,8 @@ impl Hash for Value {
             Func(f) | Macro(f) => (Rc::as_ptr(f) as usize).hash(state),
             Builtin(b) => (*b as *const _ as usize).hash(state),
             Error(e) => (Rc::as_ptr(e) as usize).hash(state),
+            Py(r) => (r.id.index, r.id.generation).hash(state),
+            PyLazy(l) => (Rc::as_ptr(l) as usize).hash(state),
             Cell(c) => (Rc::as_ptr(c) as usize).hash(state),
         }
     }

@@ -149,6 +149,14 @@ impl<'vm> Analyzer<'vm> {
         None
     }
 
+    pub(crate) fn has_local(&self, name: Sym) -> bool {
+        self.is_local(name)
+    }
+
+    pub(crate) fn body_of(&mut self, items: &[Datum], tail: bool) -> Result<Expr, Exn> {
+        self.body(items, tail)
+    }
+
     fn is_local(&self, name: Sym) -> bool {
         self.ctx
             .iter()

@@ -35,6 +35,12 @@ pub enum Expr {
     Loop(Box<LoopExpr>),
     /// Rebinds the innermost loop's (or function's) bindings and jumps back.
     Recur(Vec<BindingId>, Vec<Expr>, Span),
+    /// `(. target a b)`: a lazy Python attribute chain (runs when called, printed, converted).
+    Attr(Box<Expr>, Vec<String>, Span),
+    /// `(set! (. target a b) value)`: `setattr(target.a, "b", value)`.
+    SetAttr(Box<Expr>, Vec<String>, Box<Expr>, Span),
+    /// `(batch forms...)`: like `do`, with every Python request inside under one GIL hold.
+    Batch(Box<Expr>),
 }
 
 pub struct Call {

@@ -1,29 +1,104 @@
-//! Python interop forms in the analyzer: `$py`, `.`, dotted symbols, `set!` on attributes,
-//! `await`, `batch`, `with`. Filled in by the embedded bridge; until then these hooks decline.
+//! Python interop forms in the analyzer: `(. obj a b)`, dotted symbols `np.linalg.norm`,
+//! `(set! (. obj attr) v)` and `(batch ...)`. (`$py`, `await`, `py-eval` and friends are
+//! ordinary builtins; `with` is a prelude macro.)
 
 use super::analyze::Analyzer;
 use super::expr::Expr;
-use crate::reader::Datum;
-use crate::runtime::error::Exn;
-use crate::runtime::symbol::Sym;
+use crate::reader::{Datum, DatumKind};
+use crate::runtime::error::{syntax_error, Exn};
+use crate::runtime::symbol::{intern, sym, Sym};
 use crate::source::Span;
 
+/// `a.b.c` → `("a", ["b", "c"])`, for symbols that look like attribute access.
+fn split_dotted(name: &str) -> Option<(&str, Vec<String>)> {
+    if name.starts_with('.') || name.ends_with('.') || name.contains("..") || !name.contains('.') {
+        return None;
+    }
+    let mut parts = name.split('.');
+    let head = parts.next()?;
+    Some((head, parts.map(str::to_string).collect()))
+}
+
+fn attr_name(d: &Datum) -> Result<String, Exn> {
+    match &d.kind {
+        DatumKind::Symbol(s) | DatumKind::Keyword(s) => Ok(s.name().to_string()),
+        DatumKind::Str(s) => Ok(s.clone()),
+        _ => Err(syntax_error("an attribute name must be a symbol or a string", d.span)),
+    }
+}
+
 impl Analyzer<'_> {
-    pub(crate) fn py_dotted_symbol(&mut self, _s: Sym, _span: Span) -> Result<Option<Expr>, Exn> {
-        Ok(None)
+    /// Is this name bound (a local, or a global with a value) right now?
+    fn bound(&mut self, name: Sym) -> bool {
+        self.has_local(name) || self.vm.global_value(name).is_some()
+    }
+
+    /// `np.sum` when `np` is bound and `np.sum` itself is not.
+    pub(crate) fn py_dotted_symbol(&mut self, s: Sym, span: Span) -> Result<Option<Expr>, Exn> {
+        let name = s.name();
+        let Some((head, path)) = split_dotted(&name) else {
+            return Ok(None);
+        };
+        if self.vm.global_value(s).is_some() {
+            return Ok(None);
+        }
+        let head = intern(head);
+        if !self.bound(head) {
+            return Ok(None);
+        }
+        let target = Datum::new(DatumKind::Symbol(head), span);
+        let target = self.expr(&target, false)?;
+        Ok(Some(Expr::Attr(Box::new(target), path, span)))
     }
 
     pub(crate) fn py_special_form(
         &mut self,
-        _head: Sym,
-        _d: &Datum,
-        _items: &[Datum],
-        _tail: bool,
+        head: Sym,
+        d: &Datum,
+        items: &[Datum],
+        tail: bool,
     ) -> Result<Option<Expr>, Exn> {
-        Ok(None)
+        let span = d.span;
+        match head {
+            sym::DOT => {
+                if items.len() < 3 {
+                    return Err(syntax_error("usage: (. object attribute more-attributes...)", span));
+                }
+                let target = self.expr(&items[1], false)?;
+                let path = items[2..].iter().map(attr_name).collect::<Result<Vec<_>, _>>()?;
+                Ok(Some(Expr::Attr(Box::new(target), path, span)))
+            }
+            sym::BATCH => {
+                let body = self.body_of(&items[1..], tail)?;
+                Ok(Some(Expr::Batch(Box::new(body))))
+            }
+            _ => Ok(None),
+        }
     }
 
-    pub(crate) fn py_set_form(&mut self, _args: &[Datum], _span: Span) -> Result<Option<Expr>, Exn> {
-        Ok(None)
+    /// `(set! (. obj a b) v)` or `(set! obj.a.b v)`.
+    pub(crate) fn py_set_form(&mut self, args: &[Datum], span: Span) -> Result<Option<Expr>, Exn> {
+        let (target, path) = match &args[0].kind {
+            DatumKind::List(items) if items.first().and_then(Datum::as_symbol) == Some(sym::DOT) => {
+                if items.len() < 3 {
+                    return Err(syntax_error("usage: (set! (. object attribute) value)", args[0].span));
+                }
+                let path = items[2..].iter().map(attr_name).collect::<Result<Vec<_>, _>>()?;
+                (self.expr(&items[1], false)?, path)
+            }
+            DatumKind::Symbol(s) => {
+                let name = s.name();
+                match split_dotted(&name) {
+                    Some((head, path)) if self.vm.global_value(*s).is_none() && self.bound(intern(head)) => {
+                        let t = Datum::new(DatumKind::Symbol(intern(head)), args[0].span);
+                        (self.expr(&t, false)?, path)
+                    }
+                    _ => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        };
+        let value = self.expr(&args[1], false)?;
+        Ok(Some(Expr::SetAttr(Box::new(target), path, Box::new(value), span)))
     }
 }

@@ -71,12 +71,27 @@ fn pr_str(args: &[Value]) -> BuiltinResult {
     Ok(Value::str(&joined(args, readable)))
 }
 
+thread_local! {
+    /// Text written without a final newline may sit in Rust's line buffer.
+    static PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Writes to stdout; a closed pipe is not an error worth dying for.
 pub fn write_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     if text.ends_with('\n') {
         let _ = out.flush();
+        PENDING.with(|p| p.set(false));
+    } else if !text.is_empty() {
+        PENDING.with(|p| p.set(true));
+    }
+}
+
+/// Before Python writes to the same stdout: flush what `print` left in the buffer.
+pub fn flush_stdout_if_pending() {
+    if PENDING.with(|p| p.replace(false)) {
+        flush_stdout();
     }
 }
 

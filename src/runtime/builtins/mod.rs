@@ -46,6 +46,7 @@ pub fn all() -> impl Iterator<Item = &'static Builtin> {
         .iter()
         .chain(seq::BUILTINS)
         .chain(core::BUILTINS)
+        .chain(crate::runtime::py::builtins::BUILTINS)
 }
 
 pub fn lookup(name: &str) -> Option<&'static Builtin> {

@@ -450,7 +450,7 @@ fn map_items(vm: &mut Vm, args: Vec<Value>) -> Result<Vec<Value>, Exn> {
     let f = &args[0];
     let cols: Vec<Vec<Value>> = args[1..]
         .iter()
-        .map(|a| items(a, "map"))
+        .map(|a| crate::runtime::py::builtins::seq_items(vm, a, "map"))
         .collect::<Result<_, _>>()?;
     let n = cols.iter().map(Vec::len).min().unwrap_or(0);
     let mut out = Vec::with_capacity(n);
@@ -471,7 +471,7 @@ fn mapv(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 
 fn select(vm: &mut Vm, args: Vec<Value>, keep: bool, op: &str) -> BuiltinResult {
     let mut out = Vec::new();
-    for x in items(&args[1], op)? {
+    for x in crate::runtime::py::builtins::seq_items(vm, &args[1], op)? {
         if vm.apply(&args[0], vec![x.clone()])?.truthy() == keep {
             out.push(x);
         }
@@ -490,9 +490,9 @@ fn remove(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 fn reduce(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let f = &args[0];
     let (mut acc, rest) = if args.len() == 3 {
-        (args[1].clone(), items(&args[2], "reduce")?)
+        (args[1].clone(), crate::runtime::py::builtins::seq_items(vm, &args[2], "reduce")?)
     } else {
-        let mut all = items(&args[1], "reduce")?.into_iter();
+        let mut all = crate::runtime::py::builtins::seq_items(vm, &args[1], "reduce")?.into_iter();
         match all.next() {
             Some(first) => (first, all.collect()),
             None => return vm.apply(f, vec![]),
@@ -507,14 +507,14 @@ fn reduce(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 fn apply(vm: &mut Vm, mut args: Vec<Value>) -> BuiltinResult {
     let f = args.remove(0);
     if let Some(last) = args.pop() {
-        let spread = items(&last, "apply")?;
+        let spread = crate::runtime::py::builtins::seq_items(vm, &last, "apply")?;
         args.extend(spread);
     }
     vm.apply(&f, args)
 }
 
 fn sort_by(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
-    let all = items(&args[1], "sort-by")?;
+    let all = crate::runtime::py::builtins::seq_items(vm, &args[1], "sort-by")?;
     let mut keyed = Vec::with_capacity(all.len());
     for x in all {
         keyed.push((vm.apply(&args[0], vec![x.clone()])?, x));
@@ -533,7 +533,7 @@ fn sort_by(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 }
 
 fn some(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
-    for x in items(&args[1], "some")? {
+    for x in crate::runtime::py::builtins::seq_items(vm, &args[1], "some")? {
         let r = vm.apply(&args[0], vec![x])?;
         if r.truthy() {
             return Ok(r);
@@ -543,7 +543,7 @@ fn some(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 }
 
 fn every(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
-    for x in items(&args[1], "every?")? {
+    for x in crate::runtime::py::builtins::seq_items(vm, &args[1], "every?")? {
         if !vm.apply(&args[0], vec![x])?.truthy() {
             return Ok(Value::Bool(false));
         }
@@ -551,9 +551,9 @@ fn every(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     Ok(Value::Bool(true))
 }
 
-fn into(_vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
+fn into(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let mut coll = args[0].clone();
-    for x in items(&args[1], "into")? {
+    for x in crate::runtime::py::builtins::seq_items(vm, &args[1], "into")? {
         coll = conj_one(coll, x)?;
     }
     Ok(coll)

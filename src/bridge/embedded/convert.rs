@@ -1,0 +1,159 @@
+//! Conversions between [`WireValue`]s and Python objects, under the GIL.
+//!
+//! Python to Lisp: None, bool, int (any size), float, str and NumPy scalars come back by value;
+//! everything else becomes a handle. `->lisp` converts deeply (lists and tuples to vectors,
+//! dicts to maps). Lisp to Python: the reverse, plus handles, step results and callbacks.
+
+use super::callback::LispCallback;
+use super::State;
+use crate::bridge::ir::{HandleId, WireValue};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+
+impl State {
+    pub(super) fn handle_obj<'py>(&self, py: Python<'py>, id: HandleId) -> PyResult<Bound<'py, PyAny>> {
+        match self.handles.borrow().get(id) {
+            Some(obj) => Ok(obj.bind(py).clone()),
+            None => Err(PyRuntimeError::new_err(format!(
+                "stale Python handle h{} (it was released)",
+                id.index
+            ))),
+        }
+    }
+
+    pub(super) fn new_handle(&self, obj: Bound<'_, PyAny>) -> HandleId {
+        self.handles.borrow_mut().insert(obj.unbind())
+    }
+
+    /// A Lisp value as a Python object. `steps` are the results of the request so far.
+    pub(super) fn to_py<'py>(
+        &self,
+        py: Python<'py>,
+        v: &WireValue,
+        steps: &[Bound<'py, PyAny>],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match v {
+            WireValue::None => py.None().into_bound(py),
+            WireValue::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+            WireValue::Int(i) => i.into_pyobject(py)?.into_any(),
+            WireValue::BigInt(digits) => {
+                let int_type = py.get_type::<PyInt>();
+                int_type.call1((digits.as_str(),))?
+            }
+            WireValue::Float(f) => PyFloat::new(py, *f).into_any(),
+            WireValue::Str(s) => PyString::new(py, s).into_any(),
+            WireValue::List(items) => {
+                let objs = items
+                    .iter()
+                    .map(|i| self.to_py(py, i, steps))
+                    .collect::<PyResult<Vec<_>>>()?;
+                PyList::new(py, objs)?.into_any()
+            }
+            WireValue::Tuple(items) => {
+                let objs = items
+                    .iter()
+                    .map(|i| self.to_py(py, i, steps))
+                    .collect::<PyResult<Vec<_>>>()?;
+                PyTuple::new(py, objs)?.into_any()
+            }
+            WireValue::Dict(pairs) => {
+                let d = PyDict::new(py);
+                for (k, v) in pairs {
+                    d.set_item(self.to_py(py, k, steps)?, self.to_py(py, v, steps)?)?;
+                }
+                d.into_any()
+            }
+            WireValue::Handle(id) => self.handle_obj(py, *id)?,
+            WireValue::Callback(id) => Bound::new(py, LispCallback { id: id.0 })?.into_any(),
+            WireValue::Step(i) => steps
+                .get(*i)
+                .cloned()
+                .ok_or_else(|| PyValueError::new_err("internal: bad step reference"))?,
+            WireValue::Buffer(b) => self.buffer_to_ndarray(py, b)?,
+        })
+    }
+
+    /// A scalar as a value, if it is one (None, bool, int, float, str, NumPy scalar).
+    pub(super) fn scalar(&self, py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Option<WireValue>> {
+        if obj.is_none() {
+            return Ok(Some(WireValue::None));
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return Ok(Some(WireValue::Bool(b.is_true())));
+        }
+        if obj.is_exact_instance_of::<PyFloat>() {
+            return Ok(Some(WireValue::Float(obj.extract::<f64>()?)));
+        }
+        if obj.is_instance_of::<PyInt>() {
+            return Ok(Some(match obj.extract::<i64>() {
+                Ok(i) => WireValue::Int(i),
+                Err(_) => WireValue::BigInt(obj.str()?.to_string()),
+            }));
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            return Ok(Some(WireValue::Str(s.to_str()?.to_string())));
+        }
+        if obj.is_instance_of::<PyFloat>() {
+            return Ok(Some(WireValue::Float(obj.extract::<f64>()?)));
+        }
+        if let Some(generic) = self.numpy_generic(py) {
+            if obj.is_instance(&generic)? {
+                let item = obj.call_method0("item")?;
+                // Complex and other non-scalar items stay handles.
+                if !item.is(obj) {
+                    if let Some(v) = self.scalar(py, &item)? {
+                        return Ok(Some(v));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// `numpy.generic`, once NumPy has been imported by someone.
+    fn numpy_generic<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        if let Some(g) = self.numpy_generic.borrow().as_ref() {
+            return Some(g.bind(py).clone());
+        }
+        let modules = py.import("sys").ok()?.getattr("modules").ok()?;
+        let np = modules.get_item("numpy").ok()?;
+        let g = np.getattr("generic").ok()?;
+        *self.numpy_generic.borrow_mut() = Some(g.clone().unbind());
+        Some(g)
+    }
+
+    /// A result as it returns to the Lisp side.
+    pub(super) fn from_py(&self, py: Python<'_>, obj: Bound<'_, PyAny>, deep: bool) -> PyResult<WireValue> {
+        if let Some(v) = self.scalar(py, &obj)? {
+            return Ok(v);
+        }
+        if deep {
+            if let Ok(list) = obj.cast::<PyList>() {
+                let items = list
+                    .iter()
+                    .map(|i| self.from_py(py, i, true))
+                    .collect::<PyResult<Vec<_>>>()?;
+                return Ok(WireValue::List(items));
+            }
+            if let Ok(t) = obj.cast::<PyTuple>() {
+                let items = t
+                    .iter()
+                    .map(|i| self.from_py(py, i, true))
+                    .collect::<PyResult<Vec<_>>>()?;
+                return Ok(WireValue::List(items));
+            }
+            if let Ok(d) = obj.cast::<PyDict>() {
+                let mut pairs = Vec::with_capacity(d.len());
+                for (k, v) in d.iter() {
+                    pairs.push((self.from_py(py, k, true)?, self.from_py(py, v, true)?));
+                }
+                return Ok(WireValue::Dict(pairs));
+            }
+            if let Some(b) = self.ndarray_to_buffer(py, &obj)? {
+                return Ok(WireValue::Buffer(b));
+            }
+        }
+        Ok(WireValue::Handle(self.new_handle(obj)))
+    }
+}

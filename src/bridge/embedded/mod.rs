@@ -1,0 +1,471 @@
+//! The embedded backend: CPython inside this process, through pyo3. The only place (with its
+//! submodules) that uses pyo3 or numpy.
+//!
+//! Every request runs under one attach to the interpreter, on the thread that started it (the
+//! owner thread). Handles are `Py<PyAny>` in a generational table; releases queued by the Lisp
+//! side are flushed at the start of the next request. Module and class attributes are cached for
+//! a TTL and invalidated by `setattr` on the same object and by `exec`/`eval`.
+
+mod arrays;
+mod callback;
+mod convert;
+mod init;
+
+use crate::bridge::handles::{HandleTable, ReleaseQueue};
+use crate::bridge::interrupt::IN_PYTHON;
+use crate::bridge::ir::*;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyModule, PyString, PyTuple, PyType};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+pub use init::LINKED_VERSION;
+
+/// Python helpers, standard library only.
+const HELPERS: &str = r#"
+import asyncio, inspect, traceback
+_loop = None
+def run_awaitable(x):
+    global _loop
+    if not inspect.isawaitable(x):
+        return x
+    if _loop is None or _loop.is_closed():
+        _loop = asyncio.new_event_loop()
+    async def _wrap():
+        return await x
+    return _loop.run_until_complete(_wrap())
+def format_exc(e):
+    return ''.join(traceback.format_exception(type(e), e, e.__traceback__))
+import itertools
+def take(it, n):
+    return list(itertools.islice(it, n))
+def type_name(t):
+    m = getattr(t, '__module__', None)
+    q = getattr(t, '__qualname__', t.__name__)
+    return q if m in (None, 'builtins') else m + '.' + q
+"#;
+
+pub(crate) struct State {
+    handles: RefCell<HandleTable<Py<PyAny>>>,
+    queue: ReleaseQueue,
+    imports: RefCell<HashMap<String, Py<PyAny>>>,
+    /// (object address, attribute) → (object kept alive, value, when cached).
+    attr_cache: RefCell<HashMap<(usize, String), (Py<PyAny>, Py<PyAny>, Instant)>>,
+    attr_ttl: Duration,
+    namespace: Py<PyDict>,
+    helpers: Py<PyDict>,
+    numpy_generic: RefCell<Option<Py<PyAny>>>,
+    stats: Cell<Stats>,
+    pub(crate) timing: Cell<bool>,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<Rc<State>>> = const { RefCell::new(None) };
+    /// The owner thread stays attached to the interpreter from its first request until the
+    /// engine finishes the top-level form (`detach`): a hot loop of Python calls pays for
+    /// attaching once, not per call.
+    static HELD: Cell<Option<ffi::PyGILState_STATE>> = const { Cell::new(None) };
+}
+
+fn ensure_attached() {
+    if HELD.with(|h| h.get()).is_none() {
+        // SAFETY: the interpreter is initialised (the backend exists); paired with `detach`.
+        let st = unsafe { ffi::PyGILState_Ensure() };
+        HELD.with(|h| h.set(Some(st)));
+    }
+}
+
+/// Runs `f` with the backend state (for callbacks, which have no other way to reach it).
+pub(crate) fn with_state<R>(f: impl FnOnce(&State) -> R) -> R {
+    let s = STATE.with(|s| s.borrow().clone()).expect("embedded Python is started");
+    f(&s)
+}
+
+pub struct EmbeddedBackend {
+    state: Rc<State>,
+}
+
+extern "C" fn interrupt_python() {
+    // SAFETY: PyErr_SetInterruptEx is async-signal-safe and needs no thread state.
+    unsafe {
+        ffi::PyErr_SetInterruptEx(libc_sigint());
+    }
+}
+
+const fn libc_sigint() -> i32 {
+    2
+}
+
+impl EmbeddedBackend {
+    /// Starts CPython for the chosen environment. `attr_ttl` bounds how long cached module and
+    /// class attributes are trusted.
+    pub fn start(python: Option<&Path>, attr_ttl: Duration) -> Result<EmbeddedBackend, String> {
+        let exe = init::choose_python(python)?;
+        init::initialize(&exe)?;
+        let state = Python::attach(|py| -> PyResult<State> {
+            let main = py.import("__main__")?;
+            let namespace = main.dict().unbind();
+            let helpers = PyDict::new(py);
+            let code = std::ffi::CString::new(HELPERS).expect("no NUL in helpers");
+            py.run(&code, Some(&helpers), None)?;
+            // Python-level SIGINT handler = raise KeyboardInterrupt; the OS-level handler stays
+            // ours (reinstalled by the caller after this).
+            let _ = py.run(
+                c"import signal\ntry:\n    signal.signal(signal.SIGINT, signal.default_int_handler)\nexcept Exception:\n    pass\n",
+                None,
+                None,
+            );
+            Ok(State {
+                handles: RefCell::new(HandleTable::default()),
+                queue: ReleaseQueue::default(),
+                imports: RefCell::new(HashMap::new()),
+                attr_cache: RefCell::new(HashMap::new()),
+                attr_ttl,
+                namespace,
+                helpers: helpers.unbind(),
+                numpy_generic: RefCell::new(None),
+                stats: Cell::new(Stats::default()),
+                timing: Cell::new(false),
+            })
+        })
+        .map_err(|e| format!("Python started but could not be set up: {e}"))?;
+        crate::bridge::interrupt::set_python_hook(interrupt_python);
+        let state = Rc::new(state);
+        STATE.with(|s| *s.borrow_mut() = Some(state.clone()));
+        Ok(EmbeddedBackend { state })
+    }
+
+    pub fn set_timing(&self, on: bool) {
+        self.state.timing.set(on);
+    }
+
+    /// Runs `f` attached to the interpreter: the requests inside share the attachment.
+    pub fn hold<R>(&self, f: impl FnOnce() -> R) -> R {
+        ensure_attached();
+        f()
+    }
+
+    /// Lets other Python threads run: called between top-level forms and while the REPL waits.
+    pub fn detach(&self) {
+        if let Some(st) = HELD.with(|h| h.take()) {
+            // SAFETY: releases the state taken by `ensure_attached` on this thread.
+            unsafe { ffi::PyGILState_Release(st) };
+        }
+    }
+}
+
+impl State {
+    fn helper<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.helpers
+            .bind(py)
+            .get_item(name)?
+            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("missing helper"))
+    }
+
+    fn flush_releases(&self, host: &mut dyn CallbackHost) {
+        let ids = self.queue.take();
+        if !ids.is_empty() {
+            let mut t = self.handles.borrow_mut();
+            for id in ids {
+                drop(t.remove(id));
+            }
+        }
+        for id in callback::take_released() {
+            host.release_callback(CallbackId(id));
+        }
+    }
+
+    fn getattr_cached<'py>(&self, py: Python<'py>, obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let cacheable = obj.is_instance_of::<PyModule>() || obj.is_instance_of::<PyType>();
+        if !cacheable {
+            return obj.getattr(name);
+        }
+        let key = (obj.as_ptr() as usize, name.to_string());
+        if let Some((_, v, at)) = self.attr_cache.borrow().get(&key) {
+            if at.elapsed() < self.attr_ttl {
+                return Ok(v.bind(py).clone());
+            }
+        }
+        let v = obj.getattr(name)?;
+        self.attr_cache
+            .borrow_mut()
+            .insert(key, (obj.clone().unbind(), v.clone().unbind(), Instant::now()));
+        Ok(v)
+    }
+
+    fn invalidate(&self, obj: Option<&Bound<'_, PyAny>>) {
+        let mut c = self.attr_cache.borrow_mut();
+        match obj {
+            Some(o) => {
+                let p = o.as_ptr() as usize;
+                c.retain(|(addr, _), _| *addr != p);
+            }
+            None => c.clear(),
+        }
+    }
+
+    fn step<'py>(&self, py: Python<'py>, step: &Step, done: &[Bound<'py, PyAny>]) -> PyResult<Bound<'py, PyAny>> {
+        match step {
+            Step::Import(name) => {
+                if let Some(m) = self.imports.borrow().get(name) {
+                    return Ok(m.bind(py).clone());
+                }
+                let m = py.import(name.as_str())?.into_any();
+                self.imports.borrow_mut().insert(name.clone(), m.clone().unbind());
+                Ok(m)
+            }
+            Step::GetAttr(t, name) => {
+                let obj = self.to_py(py, t, done)?;
+                self.getattr_cached(py, &obj, name)
+            }
+            Step::Call(t, args, kwargs) => {
+                let f = self.to_py(py, t, done)?;
+                let args = args
+                    .iter()
+                    .map(|a| self.to_py(py, a, done))
+                    .collect::<PyResult<Vec<_>>>()?;
+                let args = PyTuple::new(py, args)?;
+                if kwargs.is_empty() {
+                    f.call1(args)
+                } else {
+                    let kw = PyDict::new(py);
+                    for (k, v) in kwargs {
+                        kw.set_item(PyString::new(py, k), self.to_py(py, v, done)?)?;
+                    }
+                    f.call(args, Some(&kw))
+                }
+            }
+            Step::GetItem(t, k) => {
+                let obj = self.to_py(py, t, done)?;
+                obj.get_item(self.to_py(py, k, done)?)
+            }
+            Step::SetAttr(t, name, v) => {
+                let obj = self.to_py(py, t, done)?;
+                let value = self.to_py(py, v, done)?;
+                obj.setattr(name.as_str(), &value)?;
+                self.invalidate(Some(&obj));
+                Ok(value)
+            }
+            Step::Eval(src) => {
+                self.invalidate(None);
+                let builtins = py.import("builtins")?;
+                builtins.getattr("eval")?.call1((src.as_str(), self.namespace.bind(py)))
+            }
+            Step::Exec(src) => {
+                self.invalidate(None);
+                let builtins = py.import("builtins")?;
+                builtins.getattr("exec")?.call1((src.as_str(), self.namespace.bind(py)))?;
+                Ok(py.None().into_bound(py))
+            }
+            Step::Await(t) => {
+                let obj = self.to_py(py, t, done)?;
+                self.helper(py, "run_awaitable")?.call1((obj,))
+            }
+            Step::Iter(t) => Ok(self.to_py(py, t, done)?.try_iter()?.into_any()),
+            Step::Take(t, n) => {
+                let it = self.to_py(py, t, done)?;
+                self.helper(py, "take")?.call1((it, *n))
+            }
+            Step::ToLisp(t) | Step::AsHandle(t) => self.to_py(py, t, done),
+        }
+    }
+
+    fn failure(&self, py: Python<'_>, err: PyErr, step: usize) -> PyFailure {
+        let ty = err.get_type(py);
+        let type_name = ty.name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+        let mro = ty
+            .getattr("__mro__")
+            .ok()
+            .and_then(|m| {
+                m.try_iter().ok().map(|it| {
+                    it.flatten()
+                        .filter_map(|c| c.getattr("__name__").ok()?.extract::<String>().ok())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .unwrap_or_default();
+        let value = err.value(py);
+        let message = value.str().map(|s| s.to_string()).unwrap_or_default();
+        let traceback = self
+            .helper(py, "format_exc")
+            .and_then(|f| f.call1((value,)))
+            .and_then(|s| s.extract::<String>())
+            .unwrap_or_default();
+        PyFailure {
+            step,
+            interrupt: err.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py),
+            type_name,
+            mro,
+            message,
+            traceback,
+        }
+    }
+
+    fn run(&self, py: Python<'_>, req: &ChainRequest) -> Result<WireValue, PyFailure> {
+        let mut done: Vec<Bound<'_, PyAny>> = Vec::with_capacity(req.steps.len());
+        for (i, step) in req.steps.iter().enumerate() {
+            match self.step(py, step, &done) {
+                Ok(v) => done.push(v),
+                Err(e) => return Err(self.failure(py, e, i)),
+            }
+        }
+        let last = req.steps.len().saturating_sub(1);
+        let Some(result) = done.pop() else {
+            return Ok(WireValue::None);
+        };
+        let deep = matches!(req.steps.last(), Some(Step::ToLisp(_))) || req.mode == ResultMode::Deep;
+        let r = match req.mode {
+            ResultMode::Handle => Ok(WireValue::Handle(self.new_handle(result))),
+            ResultMode::Items => result.try_iter().and_then(|it| {
+                it.map(|x| self.from_py(py, x?, false))
+                    .collect::<PyResult<Vec<_>>>()
+                    .map(WireValue::List)
+            }),
+            _ => self.from_py(py, result, deep),
+        };
+        r.map_err(|e| self.failure(py, e, last))
+    }
+}
+
+impl Backend for EmbeddedBackend {
+    fn execute(&self, req: &ChainRequest, host: &mut dyn CallbackHost) -> Result<WireValue, PyFailure> {
+        let s = &self.state;
+        let started = s.timing.get().then(Instant::now);
+        ensure_attached();
+        // SAFETY: attached just above; `py` does not outlive this call.
+        let py = unsafe { Python::assume_attached() };
+        let r = {
+            s.flush_releases(host);
+            callback::with_host(host, || {
+                let was = IN_PYTHON.swap(true, Ordering::SeqCst);
+                let r = s.run(py, req);
+                IN_PYTHON.store(was, Ordering::SeqCst);
+                r
+            })
+        };
+        let mut st = s.stats.get();
+        st.requests += 1;
+        if let Some(t) = started {
+            st.python_nanos += t.elapsed().as_nanos() as u64;
+        }
+        s.stats.set(st);
+        r
+    }
+
+    fn call_handle(&self, f: HandleId, args: Vec<WireValue>, host: &mut dyn CallbackHost) -> Result<WireValue, PyFailure> {
+        let s = &self.state;
+        let started = s.timing.get().then(Instant::now);
+        ensure_attached();
+        // SAFETY: attached just above; `py` does not outlive this call.
+        let py = unsafe { Python::assume_attached() };
+        s.flush_releases(host);
+        let r = callback::with_host(host, || {
+            let was = IN_PYTHON.swap(true, Ordering::SeqCst);
+            let r = (|| -> PyResult<WireValue> {
+                let callee = s.handle_obj(py, f)?;
+                // Small arities go through vectorcall without building a tuple.
+                let out = match args.as_slice() {
+                    [] => callee.call0()?,
+                    [a] => callee.call1((s.to_py(py, a, &[])?,))?,
+                    [a, b] => callee.call1((s.to_py(py, a, &[])?, s.to_py(py, b, &[])?))?,
+                    [a, b, c] => callee.call1((
+                        s.to_py(py, a, &[])?,
+                        s.to_py(py, b, &[])?,
+                        s.to_py(py, c, &[])?,
+                    ))?,
+                    _ => {
+                        let objs = args
+                            .iter()
+                            .map(|a| s.to_py(py, a, &[]))
+                            .collect::<PyResult<Vec<_>>>()?;
+                        callee.call1(PyTuple::new(py, objs)?)?
+                    }
+                };
+                s.from_py(py, out, false)
+            })();
+            IN_PYTHON.store(was, Ordering::SeqCst);
+            r.map_err(|e| s.failure(py, e, 0))
+        });
+        let mut st = s.stats.get();
+        st.requests += 1;
+        if let Some(t) = started {
+            st.python_nanos += t.elapsed().as_nanos() as u64;
+        }
+        s.stats.set(st);
+        r
+    }
+
+    fn describe(&self, h: HandleId, repr_limit: usize) -> Option<Description> {
+        let s = &self.state;
+        Python::attach(|py| {
+            let obj = s.handle_obj(py, h).ok()?;
+            let ty = obj.get_type();
+            let type_name = s
+                .helper(py, "type_name")
+                .and_then(|f| f.call1((ty,)))
+                .and_then(|n| n.extract::<String>())
+                .unwrap_or_else(|_| "object".into());
+            let clip = |r: PyResult<Bound<'_, PyString>>| {
+                let text = r.map(|x| x.to_string()).unwrap_or_else(|e| format!("<error: {e}>"));
+                if repr_limit > 0 && text.chars().count() > repr_limit {
+                    let cut: String = text.chars().take(repr_limit).collect();
+                    format!("{cut}...")
+                } else {
+                    text
+                }
+            };
+            Some(Description {
+                type_name,
+                repr: clip(obj.repr()),
+                str: obj.str().map(|x| x.to_string()).unwrap_or_else(|e| format!("<error: {e}>")),
+            })
+        })
+    }
+
+    fn dir(&self, h: HandleId) -> Vec<String> {
+        let s = &self.state;
+        Python::attach(|py| {
+            let Ok(obj) = s.handle_obj(py, h) else {
+                return Vec::new();
+            };
+            obj.dir()
+                .map(|l| l.iter().filter_map(|n| n.extract::<String>().ok()).collect())
+                .unwrap_or_default()
+        })
+    }
+
+    fn live_handles(&self) -> usize {
+        self.state.handles.borrow().live() - self.state.queue.len()
+    }
+
+    fn list_handles(&self) -> Vec<HandleId> {
+        let pending = self.state.queue.take();
+        for id in &pending {
+            self.state.queue.push(*id);
+        }
+        self.state
+            .handles
+            .borrow()
+            .ids()
+            .into_iter()
+            .filter(|id| !pending.contains(id))
+            .collect()
+    }
+
+    fn release_queue(&self) -> ReleaseQueue {
+        self.state.queue.clone()
+    }
+
+    fn stats(&self) -> Stats {
+        self.state.stats.get()
+    }
+
+    fn version(&self) -> String {
+        Python::version_str().to_string()
+    }
+}

@@ -1,0 +1,739 @@
+//! Python values on the Lisp side, and the glue to the bridge.
+//!
+//! A [`PyRef`] is a handle: dropping the last Lisp reference only queues the release (the
+//! backend frees the object under the GIL at its next request). A [`Lazy`] is an attribute chain
+//! not yet executed (`(. np linalg norm)`, `($py "numpy")`): calling it, printing it or
+//! converting it runs the whole chain — import, getattrs, call — as one request.
+//!
+//! Values become [`WireValue`]s here; a Python failure becomes a `LispError` labelled at the
+//! form whose step raised, with Python's traceback attached.
+
+pub mod builtins;
+
+use crate::bridge::handles::ReleaseQueue;
+use crate::bridge::ir::*;
+use crate::runtime::error::{ErrorKind, Exn, LispError};
+use crate::runtime::printer;
+use crate::runtime::value::{List, Map, Value};
+use crate::runtime::Vm;
+use crate::source::Span;
+use std::cell::{Cell, RefCell};
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// A Python object held by the Lisp side.
+pub struct PyRef {
+    pub id: HandleId,
+    queue: ReleaseQueue,
+}
+
+impl Drop for PyRef {
+    fn drop(&mut self) {
+        self.queue.push(self.id);
+    }
+}
+
+/// What a lazy attribute chain starts from.
+pub enum LazyRoot {
+    Import(String),
+    /// A handle, or a Lisp value converted when the chain runs (`(. "a,b" split)`).
+    Value(Value),
+}
+
+/// An attribute chain that has not run yet.
+pub struct Lazy {
+    pub root: LazyRoot,
+    pub path: Vec<String>,
+    /// The form that made it: where errors in its import or getattr steps are shown.
+    pub span: Span,
+}
+
+/// How to start Python when it is first needed.
+#[derive(Clone, Debug, Default)]
+pub struct PySettings {
+    pub python: Option<PathBuf>,
+    pub attr_cache_ttl: Option<Duration>,
+}
+
+thread_local! {
+    static SETTINGS: RefCell<PySettings> = RefCell::new(PySettings::default());
+    static BACKEND: RefCell<Option<Rc<dyn Backend>>> = const { RefCell::new(None) };
+    static TIMING: Cell<bool> = const { Cell::new(false) };
+    static BRIDGE_NANOS: Cell<u64> = const { Cell::new(0) };
+    /// Bumped by every request that may change attributes (setattr, exec, eval): call-site
+    /// caches of resolved functions are only trusted within one epoch.
+    static EPOCH: Cell<u64> = const { Cell::new(0) };
+}
+
+pub fn epoch() -> u64 {
+    EPOCH.with(|e| e.get())
+}
+
+fn attr_ttl() -> Duration {
+    SETTINGS.with(|s| s.borrow().attr_cache_ttl.unwrap_or(Duration::from_millis(1000)))
+}
+
+pub fn configure(settings: PySettings) {
+    SETTINGS.with(|s| *s.borrow_mut() = settings);
+}
+
+/// Whether Python has been started (the REPL shows Python timings only then).
+pub fn started() -> bool {
+    BACKEND.with(|b| b.borrow().is_some())
+}
+
+/// Measure time spent in Python and in the bridge (the REPL's timing line).
+pub fn set_timing(on: bool) {
+    TIMING.with(|t| t.set(on));
+    #[cfg(feature = "embedded")]
+    if let Some(b) = BACKEND.with(|b| b.borrow().clone()) {
+        if let Some(e) = embedded_of(&b) {
+            e.set_timing(on);
+        }
+    }
+}
+
+#[cfg(feature = "embedded")]
+fn embedded_of(_b: &Rc<dyn Backend>) -> Option<&'static crate::bridge::embedded::EmbeddedBackend> {
+    EMBEDDED.with(|e| e.get())
+}
+
+#[cfg(feature = "embedded")]
+thread_local! {
+    static EMBEDDED: Cell<Option<&'static crate::bridge::embedded::EmbeddedBackend>> = const { Cell::new(None) };
+}
+
+/// Requests made, nanoseconds inside Python, nanoseconds in the bridge (conversion, dispatch).
+pub fn stats() -> Stats {
+    let mut s = BACKEND
+        .with(|b| b.borrow().clone())
+        .map(|b| b.stats())
+        .unwrap_or_default();
+    s.bridge_nanos = BRIDGE_NANOS.with(|n| n.get()).saturating_sub(s.python_nanos);
+    s
+}
+
+/// The backend, started on first use.
+pub fn backend() -> Result<Rc<dyn Backend>, Exn> {
+    if let Some(b) = BACKEND.with(|b| b.borrow().clone()) {
+        return Ok(b);
+    }
+    let b = start()?;
+    BACKEND.with(|slot| *slot.borrow_mut() = Some(b.clone()));
+    Ok(b)
+}
+
+#[cfg(feature = "embedded")]
+fn start() -> Result<Rc<dyn Backend>, Exn> {
+    let settings = SETTINGS.with(|s| s.borrow().clone());
+    let ttl = settings.attr_cache_ttl.unwrap_or(Duration::from_millis(1000));
+    let b = crate::bridge::embedded::EmbeddedBackend::start(settings.python.as_deref(), ttl)
+        .map_err(|msg| LispError::new(ErrorKind::Python("PythonUnavailable".into()), msg))?;
+    // The interpreter's setup replaced the process's SIGINT handler; put ours back.
+    crate::runtime::interrupt::install();
+    // Leaked on purpose: the interpreter lives as long as the process.
+    let leaked: &'static crate::bridge::embedded::EmbeddedBackend = Box::leak(Box::new(b));
+    leaked.set_timing(TIMING.with(|t| t.get()));
+    EMBEDDED.with(|e| e.set(Some(leaked)));
+    Ok(Rc::new(Forward(leaked)))
+}
+
+#[cfg(not(feature = "embedded"))]
+fn start() -> Result<Rc<dyn Backend>, Exn> {
+    Err(LispError::new(
+        ErrorKind::Python("PythonUnavailable".into()),
+        "this polyglot was built without the embedded Python backend",
+    ))
+}
+
+/// Lets the leaked `'static` backend sit behind an `Rc<dyn Backend>`.
+#[cfg(feature = "embedded")]
+struct Forward(&'static crate::bridge::embedded::EmbeddedBackend);
+
+#[cfg(feature = "embedded")]
+impl Backend for Forward {
+    fn execute(&self, req: &ChainRequest, host: &mut dyn CallbackHost) -> Result<WireValue, PyFailure> {
+        self.0.execute(req, host)
+    }
+    fn call_handle(&self, f: HandleId, args: Vec<WireValue>, host: &mut dyn CallbackHost) -> Result<WireValue, PyFailure> {
+        self.0.call_handle(f, args, host)
+    }
+    fn describe(&self, h: HandleId, limit: usize) -> Option<Description> {
+        self.0.describe(h, limit)
+    }
+    fn dir(&self, h: HandleId) -> Vec<String> {
+        self.0.dir(h)
+    }
+    fn live_handles(&self) -> usize {
+        self.0.live_handles()
+    }
+    fn list_handles(&self) -> Vec<HandleId> {
+        self.0.list_handles()
+    }
+    fn release_queue(&self) -> ReleaseQueue {
+        self.0.release_queue()
+    }
+    fn stats(&self) -> Stats {
+        self.0.stats()
+    }
+    fn version(&self) -> String {
+        self.0.version()
+    }
+}
+
+/// Lisp callbacks as the bridge calls them.
+struct VmHost<'a> {
+    vm: &'a mut Vm,
+}
+
+impl CallbackHost for VmHost<'_> {
+    fn call(&mut self, id: CallbackId, args: Vec<WireValue>, kwargs: Vec<(String, WireValue)>) -> Result<WireValue, String> {
+        let Some(f) = self.vm.callbacks.get(&id.0).cloned() else {
+            return Err(format!("Lisp function #{} is gone", id.0));
+        };
+        let queue = backend().map_err(|e| e.message.clone())?.release_queue();
+        let mut lisp_args: Vec<Value> = args.into_iter().map(|w| from_wire(w, &queue)).collect();
+        if !kwargs.is_empty() {
+            let mut m = Map::new();
+            for (k, v) in kwargs {
+                m.insert(Value::Keyword(crate::runtime::symbol::intern(&k)), from_wire(v, &queue));
+            }
+            lisp_args.push(Value::Map(Rc::new(m)));
+        }
+        match self.vm.apply(&f, lisp_args) {
+            Ok(v) => {
+                let mut steps = Vec::new();
+                let w = to_wire(self.vm, &v, &mut steps, &mut Vec::new(), Span::default())
+                    .map_err(|e| e.message.clone())?;
+                if steps.is_empty() {
+                    Ok(w)
+                } else {
+                    // A lazy chain returned by a callback: run it now.
+                    let v = force(self.vm, &v).map_err(|e| e.message.clone())?;
+                    to_wire(self.vm, &v, &mut Vec::new(), &mut Vec::new(), Span::default())
+                        .map_err(|e| e.message.clone())
+                }
+            }
+            Err(e) if e.kind == ErrorKind::Interrupt => Err("KeyboardInterrupt".into()),
+            Err(e) => Err(format!("{}: {}", e.kind.type_name(), e.message)),
+        }
+    }
+
+    fn release_callback(&mut self, id: CallbackId) {
+        self.vm.callbacks.remove(&id.0);
+    }
+}
+
+/// A returned value on the Lisp side.
+pub fn from_wire(w: WireValue, queue: &ReleaseQueue) -> Value {
+    match w {
+        WireValue::None => Value::Nil,
+        WireValue::Bool(b) => Value::Bool(b),
+        WireValue::Int(i) => Value::Int(i),
+        WireValue::BigInt(d) => d.parse().map(Value::from_bigint).unwrap_or(Value::Nil),
+        WireValue::Float(f) => Value::Float(f),
+        WireValue::Str(s) => Value::Str(Rc::new(s)),
+        WireValue::List(items) | WireValue::Tuple(items) => {
+            Value::vector(items.into_iter().map(|i| from_wire(i, queue)).collect())
+        }
+        WireValue::Dict(pairs) => {
+            let mut m = Map::with_capacity(pairs.len());
+            for (k, v) in pairs {
+                m.insert(from_wire(k, queue), from_wire(v, queue));
+            }
+            Value::Map(Rc::new(m))
+        }
+        WireValue::Handle(id) => Value::Py(Rc::new(PyRef {
+            id,
+            queue: queue.clone(),
+        })),
+        WireValue::Callback(_) | WireValue::Step(_) | WireValue::Buffer(_) => Value::Nil,
+    }
+}
+
+/// Appends the steps that compute `lazy` and returns the operand naming its result.
+fn lazy_steps(vm: &mut Vm, lazy: &Lazy, steps: &mut Vec<Step>, spans: &mut Vec<Span>) -> Result<WireValue, Exn> {
+    let mut cur = match &lazy.root {
+        LazyRoot::Import(name) => {
+            steps.push(Step::Import(name.clone()));
+            spans.push(lazy.span);
+            WireValue::Step(steps.len() - 1)
+        }
+        LazyRoot::Value(v) => to_wire(vm, v, steps, spans, lazy.span)?,
+    };
+    for attr in &lazy.path {
+        steps.push(Step::GetAttr(cur, attr.clone()));
+        spans.push(lazy.span);
+        cur = WireValue::Step(steps.len() - 1);
+    }
+    Ok(cur)
+}
+
+/// A Lisp value as an operand; lazy chains add their steps to the same request.
+pub fn to_wire(vm: &mut Vm, v: &Value, steps: &mut Vec<Step>, spans: &mut Vec<Span>, span: Span) -> Result<WireValue, Exn> {
+    Ok(match v {
+        Value::Nil => WireValue::None,
+        Value::Bool(b) => WireValue::Bool(*b),
+        Value::Int(i) => WireValue::Int(*i),
+        Value::Big(b) => WireValue::BigInt(b.to_string()),
+        Value::Float(f) => WireValue::Float(*f),
+        Value::Str(s) => WireValue::Str(s.to_string()),
+        Value::Symbol(s) | Value::Keyword(s) => WireValue::Str(s.name().to_string()),
+        Value::List(l) => WireValue::List(
+            l.iter()
+                .map(|x| to_wire(vm, x, steps, spans, span))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Vector(items) => WireValue::List(
+            items
+                .iter()
+                .map(|x| to_wire(vm, x, steps, spans, span))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Map(m) => {
+            let mut pairs = Vec::with_capacity(m.len());
+            for (k, x) in m.iter() {
+                pairs.push((to_wire(vm, k, steps, spans, span)?, to_wire(vm, x, steps, spans, span)?));
+            }
+            WireValue::Dict(pairs)
+        }
+        Value::Py(r) => WireValue::Handle(r.id),
+        Value::PyLazy(l) => lazy_steps(vm, l, steps, spans)?,
+        Value::Func(_) | Value::Builtin(_) => {
+            let id = vm.next_callback;
+            vm.next_callback = vm.next_callback.wrapping_add(1);
+            vm.callbacks.insert(id, v.clone());
+            WireValue::Callback(CallbackId(id))
+        }
+        Value::Cell(c) => {
+            let inner = c.borrow().clone();
+            to_wire(vm, &inner, steps, spans, span)?
+        }
+        other => {
+            return Err(LispError::new(
+                ErrorKind::Type,
+                format!("{} cannot be passed to Python", printer::type_and_preview(other)),
+            )
+            .at(span))
+        }
+    })
+}
+
+/// Runs a request; a Python failure becomes a `LispError` at the span of the step that raised.
+pub fn run(vm: &mut Vm, steps: Vec<Step>, spans: &[Span], mode: ResultMode) -> Result<Value, Exn> {
+    let b = backend()?;
+    let timing = TIMING.with(|t| t.get());
+    let started = timing.then(Instant::now);
+    crate::runtime::builtins::core::flush_stdout_if_pending();
+    if steps
+        .iter()
+        .any(|s| matches!(s, Step::SetAttr(..) | Step::Exec(_) | Step::Eval(_)))
+    {
+        EPOCH.with(|e| e.set(e.get() + 1));
+    }
+    let req = ChainRequest { steps, mode };
+    let r = b.execute(&req, &mut VmHost { vm });
+    let out = match r {
+        Ok(w) => Ok(from_wire(w, &b.release_queue())),
+        Err(f) => Err(failure_to_error(f, spans)),
+    };
+    if let Some(t) = started {
+        BRIDGE_NANOS.with(|n| n.set(n.get() + t.elapsed().as_nanos() as u64));
+    }
+    out
+}
+
+pub fn failure_to_error(f: PyFailure, spans: &[Span]) -> Exn {
+    let span = spans.get(f.step).or(spans.last()).copied();
+    let kind = if f.interrupt {
+        ErrorKind::Interrupt
+    } else {
+        ErrorKind::Python(f.type_name.clone())
+    };
+    let mut e = LispError::new(kind, f.message);
+    if let Some(s) = span {
+        e = e.at(s);
+    }
+    if !f.traceback.is_empty() {
+        e.python_traceback = Some(f.traceback);
+    }
+    e.python_mro = f.mro;
+    e
+}
+
+/// Splits call arguments into positional ones and `:keyword value` pairs.
+fn split_kwargs(args: &[Value], span: Span) -> Result<(Vec<&Value>, Vec<(String, &Value)>), Exn> {
+    let mut pos = Vec::new();
+    let mut kw = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        match &args[i] {
+            Value::Keyword(k) if i + 1 < args.len() => {
+                kw.push((k.name().to_string(), &args[i + 1]));
+                i += 2;
+            }
+            v => {
+                if !kw.is_empty() {
+                    return Err(LispError::new(
+                        ErrorKind::Syntax,
+                        "a positional argument follows keyword arguments",
+                    )
+                    .with_help("put positional arguments first: (f a b :key value)")
+                    .at(span));
+                }
+                pos.push(v);
+                i += 1;
+            }
+        }
+    }
+    Ok((pos, kw))
+}
+
+fn plain(v: &Value) -> Option<WireValue> {
+    Some(match v {
+        Value::Nil => WireValue::None,
+        Value::Bool(b) => WireValue::Bool(*b),
+        Value::Int(i) => WireValue::Int(*i),
+        Value::Float(f) => WireValue::Float(*f),
+        Value::Str(s) => WireValue::Str(s.to_string()),
+        Value::Py(r) => WireValue::Handle(r.id),
+        _ => return None,
+    })
+}
+
+/// Calls a Python callable (a handle or a lazy chain) with Lisp arguments: one request.
+pub fn call(vm: &mut Vm, callee: &Value, args: &[Value], span: Span) -> Result<Value, Exn> {
+    if let Value::Py(f) = callee {
+        let simple: Option<Vec<WireValue>> = args
+            .iter()
+            .map(|a| if matches!(a, Value::Keyword(_)) { None } else { plain(a) })
+            .collect();
+        if let Some(wargs) = simple {
+            let b = backend()?;
+            let timing = TIMING.with(|t| t.get());
+            let started = timing.then(Instant::now);
+            crate::runtime::builtins::core::flush_stdout_if_pending();
+            let r = b.call_handle(f.id, wargs, &mut VmHost { vm });
+            let out = match r {
+                Ok(w) => Ok(from_wire(w, &b.release_queue())),
+                Err(fail) => Err(failure_to_error(fail, &[span])),
+            };
+            if let Some(t) = started {
+                BRIDGE_NANOS.with(|n| n.set(n.get() + t.elapsed().as_nanos() as u64));
+            }
+            return out;
+        }
+    }
+    let mut steps = Vec::with_capacity(4);
+    let mut spans = Vec::with_capacity(4);
+    let f = to_wire(vm, callee, &mut steps, &mut spans, span)?;
+    let (pos, kw) = split_kwargs(args, span)?;
+    let mut wargs = Vec::with_capacity(pos.len());
+    for a in pos {
+        wargs.push(to_wire(vm, a, &mut steps, &mut spans, span)?);
+    }
+    let mut wkw = Vec::with_capacity(kw.len());
+    for (k, v) in kw {
+        wkw.push((k, to_wire(vm, v, &mut steps, &mut spans, span)?));
+    }
+    steps.push(Step::Call(f, wargs, wkw));
+    spans.push(span);
+    run(vm, steps, &spans, ResultMode::Auto)
+}
+
+/// Runs a single-operand step (`Await`, `Iter`, `ToLisp`...) on `v`.
+pub fn unary(vm: &mut Vm, v: &Value, make: impl FnOnce(WireValue) -> Step, mode: ResultMode, span: Span) -> Result<Value, Exn> {
+    let mut steps = Vec::new();
+    let mut spans = Vec::new();
+    let w = to_wire(vm, v, &mut steps, &mut spans, span)?;
+    steps.push(make(w));
+    spans.push(span);
+    run(vm, steps, &spans, mode)
+}
+
+/// The value of a lazy chain (a handle or a scalar); other values as they are.
+pub fn force(vm: &mut Vm, v: &Value) -> Result<Value, Exn> {
+    match v {
+        Value::PyLazy(l) => {
+            let span = l.span;
+            unary(vm, v, Step::AsHandle, ResultMode::Auto, span)
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+/// `(. target a b)`: extends a lazy chain, or starts one.
+pub fn attr(target: Value, path: Vec<String>, span: Span) -> Value {
+    match target {
+        Value::PyLazy(l) => {
+            let mut p = l.path.clone();
+            p.extend(path);
+            let root = match &l.root {
+                LazyRoot::Import(n) => LazyRoot::Import(n.clone()),
+                LazyRoot::Value(v) => LazyRoot::Value(v.clone()),
+            };
+            Value::PyLazy(Rc::new(Lazy { root, path: p, span }))
+        }
+        other => Value::PyLazy(Rc::new(Lazy {
+            root: LazyRoot::Value(other),
+            path,
+            span,
+        })),
+    }
+}
+
+/// `(set! (. target a b) v)`: one request, getattr `a` then setattr `b`.
+pub fn set_attr(vm: &mut Vm, target: Value, path: &[String], v: &Value, span: Span) -> Result<(), Exn> {
+    let Some((last, init)) = path.split_last() else {
+        return Ok(());
+    };
+    let mut steps = Vec::new();
+    let mut spans = Vec::new();
+    let mut t = to_wire(vm, &target, &mut steps, &mut spans, span)?;
+    for a in init {
+        steps.push(Step::GetAttr(t, a.clone()));
+        spans.push(span);
+        t = WireValue::Step(steps.len() - 1);
+    }
+    let w = to_wire(vm, v, &mut steps, &mut spans, span)?;
+    steps.push(Step::SetAttr(t, last.clone(), w));
+    spans.push(span);
+    run(vm, steps, &spans, ResultMode::Auto).map(|_| ())
+}
+
+/// Runs `f` with the interpreter attached throughout (`batch`): the requests inside share one
+/// hold instead of attaching one by one.
+pub fn hold<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(feature = "embedded")]
+    if let Some(e) = EMBEDDED.with(|e| e.get()) {
+        return e.hold(f);
+    }
+    f()
+}
+
+/// Between top-level forms: let other Python threads run.
+pub fn detach() {
+    #[cfg(feature = "embedded")]
+    if let Some(e) = EMBEDDED.with(|e| e.get()) {
+        e.detach();
+    }
+}
+
+pub fn import(name: &str, span: Span) -> Value {
+    Value::PyLazy(Rc::new(Lazy {
+        root: LazyRoot::Import(name.to_string()),
+        path: Vec::new(),
+        span,
+    }))
+}
+
+/// Items of a Python iterable, at most `limit` of them (`take` pulls only what it needs).
+pub fn items(vm: &mut Vm, v: &Value, limit: Option<usize>, span: Span) -> Result<Vec<Value>, Exn> {
+    let it = unary(vm, v, Step::Iter, ResultMode::Handle, span)?;
+    let mut out = Vec::new();
+    loop {
+        let want = match limit {
+            Some(l) if out.len() >= l => break,
+            Some(l) => (l - out.len()).min(4096),
+            None => 4096,
+        };
+        let chunk = unary(vm, &it, |w| Step::Take(w, want), ResultMode::Items, span)?;
+        let Value::Vector(chunk) = chunk else { break };
+        if chunk.is_empty() {
+            break;
+        }
+        let n = chunk.len();
+        out.extend(chunk.iter().cloned());
+        vm.check_interrupt()?;
+        if n < want {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Text for printing a handle: `#<py numpy.ndarray h3 array([0., 0., 0.])>` (readable) or
+/// Python's `str(obj)` (display).
+pub fn describe(r: &PyRef, readable: bool) -> String {
+    let Some(b) = BACKEND.with(|b| b.borrow().clone()) else {
+        return format!("#<py h{}>", r.id.index);
+    };
+    match b.describe(r.id, 80) {
+        Some(d) if readable => format!("#<py {} h{} {}>", d.type_name, r.id.index, d.repr),
+        Some(d) => d.str,
+        None => format!("#<py h{} released>", r.id.index),
+    }
+}
+
+/// Printing a lazy chain runs it (without Lisp callbacks: printing cannot call back).
+pub fn describe_lazy(l: &Lazy, readable: bool) -> String {
+    let mut vm = Vm::bare();
+    match force(&mut vm, &Value::PyLazy(Rc::new(Lazy {
+        root: match &l.root {
+            LazyRoot::Import(n) => LazyRoot::Import(n.clone()),
+            LazyRoot::Value(v) => LazyRoot::Value(v.clone()),
+        },
+        path: l.path.clone(),
+        span: l.span,
+    }))) {
+        Ok(v) => {
+            if readable {
+                printer::readable(&v)
+            } else {
+                printer::display(&v)
+            }
+        }
+        Err(e) => format!("#<py error {}: {}>", e.kind.type_name(), e.message),
+    }
+}
+
+/// The Python type name of a handle (`type-of`).
+pub fn type_name(r: &PyRef) -> String {
+    BACKEND
+        .with(|b| b.borrow().clone())
+        .and_then(|b| b.describe(r.id, 1))
+        .map_or_else(|| "py-object".to_string(), |d| d.type_name)
+}
+
+/// Attribute names of a bound Python value, for the REPL's completion.
+pub fn dir_of(v: &Value) -> Vec<String> {
+    let Some(b) = BACKEND.with(|b| b.borrow().clone()) else {
+        return Vec::new();
+    };
+    match v {
+        Value::Py(r) => b.dir(r.id),
+        Value::PyLazy(_) => {
+            let mut vm = Vm::bare();
+            match force(&mut vm, v) {
+                Ok(Value::Py(r)) => b.dir(r.id),
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Handles held by the Lisp side right now, with type and short repr (`:handles`).
+pub fn list_handles() -> Vec<(u32, String, String)> {
+    let Some(b) = BACKEND.with(|b| b.borrow().clone()) else {
+        return Vec::new();
+    };
+    b.list_handles()
+        .into_iter()
+        .filter_map(|id| b.describe(id, 60).map(|d| (id.index, d.type_name, d.repr)))
+        .collect()
+}
+
+pub fn live_handles() -> usize {
+    BACKEND
+        .with(|b| b.borrow().clone())
+        .map_or(0, |b| b.live_handles())
+}
+
+/// Lists built from Python sequences (`->lisp`) are vectors; this is for `seq`-style callers.
+pub fn as_list(items: Vec<Value>) -> Value {
+    Value::List(List::from_vec(items))
+}
+
+/// A call site's memory of the function its `(target.attr ...)` resolved to. Only chains that
+/// start at an import are cached (module and class attributes); the entry is dropped when any
+/// request changes attributes (the epoch moves) and re-checked after the TTL.
+#[derive(Default)]
+pub struct SiteCache {
+    entry: RefCell<Option<SiteEntry>>,
+}
+
+struct SiteEntry {
+    /// The target value (kept alive so its address stays unique).
+    target: Value,
+    resolved: Value,
+    epoch: u64,
+    at: Instant,
+    uses: Cell<u32>,
+}
+
+fn same_target(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::PyLazy(x), Value::PyLazy(y)) => Rc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+/// Calls `(target.path... args)` with the arguments on the stack from `base`, reusing the
+/// resolved function while the cache is valid.
+pub fn call_attr(vm: &mut Vm, site: &SiteCache, target: Value, path: &[String], base: usize, span: Span) -> Result<Value, Exn> {
+    let cacheable = matches!(&target, Value::PyLazy(l) if matches!(l.root, LazyRoot::Import(_)));
+    if cacheable {
+        let hit = site.entry.borrow().as_ref().and_then(|e| {
+            if !same_target(&e.target, &target) || e.epoch != epoch() {
+                return None;
+            }
+            // The clock is read every 64 uses only: the TTL is approximate by design.
+            let n = e.uses.get().wrapping_add(1);
+            e.uses.set(n);
+            if n % 64 == 0 && e.at.elapsed() > attr_ttl() {
+                return None;
+            }
+            Some(e.resolved.clone())
+        });
+        let callee = match hit {
+            Some(c) => c,
+            None => {
+                let resolved = force(vm, &attr(target.clone(), path.to_vec(), span))?;
+                *site.entry.borrow_mut() = Some(SiteEntry {
+                    target,
+                    resolved: resolved.clone(),
+                    epoch: epoch(),
+                    at: Instant::now(),
+                    uses: Cell::new(0),
+                });
+                resolved
+            }
+        };
+        return match &callee {
+            Value::Py(f) => {
+                if let Some(r) = call_plain(vm, f, base, span) {
+                    return r;
+                }
+                let args = vm.stack.split_off(base);
+                call(vm, &callee, &args, span)
+            }
+            other => {
+                let args = vm.stack.split_off(base);
+                vm.apply(other, args)
+            }
+        };
+    }
+    let callee = attr(target, path.to_vec(), span);
+    let args = vm.stack.split_off(base);
+    call(vm, &callee, &args, span)
+}
+
+/// The hot path: a handle called with plain arguments (numbers, strings, nil, handles) taken
+/// straight from the stack. `None` when an argument needs the general path.
+fn call_plain(vm: &mut Vm, f: &PyRef, base: usize, span: Span) -> Option<Result<Value, Exn>> {
+    let mut wargs = Vec::with_capacity(vm.stack.len() - base);
+    for a in &vm.stack[base..] {
+        if matches!(a, Value::Keyword(_)) {
+            return None;
+        }
+        wargs.push(plain(a)?);
+    }
+    let b = match backend() {
+        Ok(b) => b,
+        Err(e) => return Some(Err(e)),
+    };
+    let timing = TIMING.with(|t| t.get());
+    let started = timing.then(Instant::now);
+    crate::runtime::builtins::core::flush_stdout_if_pending();
+    let r = b.call_handle(f.id, wargs, &mut VmHost { vm });
+    let out = match r {
+        Ok(w) => Ok(from_wire(w, &b.release_queue())),
+        Err(fail) => Err(failure_to_error(fail, &[span])),
+    };
+    if let Some(t) = started {
+        BRIDGE_NANOS.with(|n| n.set(n.get() + t.elapsed().as_nanos() as u64));
+    }
+    Some(out)
+}
