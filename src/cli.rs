@@ -26,7 +26,12 @@ pub enum Backend {
 #[command(name = "polyglot", version, about, long_about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Evaluate EXPR (one or more forms) and print the value of the last with `prn`.
-    #[arg(short = 'e', long = "eval", value_name = "EXPR", conflicts_with = "script")]
+    #[arg(
+        short = 'e',
+        long = "eval",
+        value_name = "EXPR",
+        conflicts_with = "script"
+    )]
     pub eval: Option<String>,
 
     /// Python environment to use: a venv's python or any interpreter
@@ -63,7 +68,11 @@ pub struct Cli {
     pub no_timing: bool,
 
     /// Script to run (`-` for stdin), then the arguments it gets as `*argv*`.
-    #[arg(value_name = "FILE", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "FILE",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     pub script: Vec<String>,
 }
 
@@ -116,6 +125,16 @@ pub fn main() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    // The script position accepts values starting with `-` (for its own arguments), so an
+    // unknown flag before any FILE would otherwise be taken for a script path.
+    if let Some(first) = cli.script.first() {
+        if first.starts_with('-') && first != "-" {
+            eprintln!(
+                "error: unexpected argument '{first}' found\n\nFor more information, try '--help'."
+            );
+            return 2;
+        }
+    }
     let config = cli.config();
     if config.workers == Some(0) || config.max_inflight == Some(0) {
         eprintln!("error: --workers and --max-inflight must be at least 1");
@@ -129,7 +148,9 @@ pub fn main() -> i32 {
     crate::runtime::interrupt::install();
     crate::runtime::py::configure(crate::runtime::py::PySettings {
         python: config.python.clone(),
-        attr_cache_ttl: config.attr_cache_ttl_ms.map(std::time::Duration::from_millis),
+        attr_cache_ttl: config
+            .attr_cache_ttl_ms
+            .map(std::time::Duration::from_millis),
     });
 
     if let Some(expr) = &cli.eval {
@@ -168,7 +189,13 @@ pub fn main() -> i32 {
     }
 }
 
-fn run_and_report(engine: &mut Engine, name: &str, text: &str, config: &Config, print: bool) -> i32 {
+fn run_and_report(
+    engine: &mut Engine,
+    name: &str,
+    text: &str,
+    config: &Config,
+    print: bool,
+) -> i32 {
     let r = engine.eval_str(name, text);
     crate::runtime::builtins::core::flush_stdout();
     match r {

@@ -35,7 +35,10 @@ impl Engine {
         e.vm.define("*argv*", Value::vector(vec![]));
         if let Err(err) = e.eval_str("<prelude>", PRELUDE) {
             // The prelude ships inside the binary; failing to load it is a bug in this build.
-            panic!("prelude failed to load:\n{}", e.render(&err, &RenderOptions::plain()));
+            panic!(
+                "prelude failed to load:\n{}",
+                e.render(&err, &RenderOptions::plain())
+            );
         }
         e
     }

@@ -81,7 +81,11 @@ fn book_examples_run() {
         let md = std::fs::read_to_string(&p).expect("read chapter");
         all.extend(examples(&md, &p.file_name().unwrap().to_string_lossy()));
     }
-    assert!(all.len() >= 20, "the book should have examples, found {}", all.len());
+    assert!(
+        all.len() >= 20,
+        "the book should have examples, found {}",
+        all.len()
+    );
     let mut failures = Vec::new();
     for ex in all.iter().filter(|e| e.run) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_polyglot"))
@@ -107,7 +111,11 @@ fn book_examples_run() {
         if ok == ex.expect_error {
             failures.push(format!(
                 "{place}: expected {}, got exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-                if ex.expect_error { "an error" } else { "success" },
+                if ex.expect_error {
+                    "an error"
+                } else {
+                    "success"
+                },
                 out.status.code()
             ));
             continue;
@@ -119,7 +127,9 @@ fn book_examples_run() {
                 stdout.clone()
             };
             if &got != want {
-                failures.push(format!("{place}: output differs\n--- want\n{want}--- got\n{got}"));
+                failures.push(format!(
+                    "{place}: output differs\n--- want\n{want}--- got\n{got}"
+                ));
             }
         }
     }

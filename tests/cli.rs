@@ -262,7 +262,6 @@ fn missing_script_file_exits_1() {
 }
 
 #[test]
-#[ignore = "bug: an unknown flag before any FILE (`polyglot --bogus`) is taken as the script path and exits 1, not 2"]
 fn unknown_flag_exits_2() {
     for args in [
         &["--bogus"][..],

@@ -41,7 +41,11 @@ fn golden_files() {
     lisp_files(&root.join("examples"), &mut files);
     lisp_files(&root.join("tests/golden"), &mut files);
     files.sort();
-    assert!(files.len() >= 10, "expected golden files, found {}", files.len());
+    assert!(
+        files.len() >= 10,
+        "expected golden files, found {}",
+        files.len()
+    );
     let bless = std::env::var_os("BLESS").is_some();
     let mut failures = Vec::new();
     for file in &files {
@@ -63,7 +67,9 @@ fn golden_files() {
         let want_code = if want_err.is_some() { 1 } else { 0 };
         let mut problems = Vec::new();
         if stdout != want_out {
-            problems.push(format!("stdout differs:\n--- want\n{want_out}--- got\n{stdout}"));
+            problems.push(format!(
+                "stdout differs:\n--- want\n{want_out}--- got\n{stdout}"
+            ));
         }
         if stderr != want_err.clone().unwrap_or_default() {
             problems.push(format!(

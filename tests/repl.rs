@@ -197,7 +197,6 @@ fn ctrl_c_interrupts_a_loop_inside_a_function_and_state_survives() {
 /// Ctrl-C pressed right after Enter, before the evaluation has started, must not be lost. (No
 /// pause after the keystrokes: Ctrl-C goes out as soon as the terminal leaves raw mode.)
 #[test]
-#[ignore = "bug: a Ctrl-C arriving after Enter but before evaluation starts is dropped (Engine::eval_form clears the interrupt flag), so the loop runs on"]
 fn ctrl_c_right_after_enter_is_not_lost() {
     let dir = TempDir::new("repl-ctrl-c-race");
     for attempt in 0..20 {

@@ -123,7 +123,11 @@ pub struct Description {
 /// What a backend offers the Lisp side. Methods take `&self`: a request may call a Lisp
 /// callback that issues requests of its own, so nothing may stay borrowed across `execute`.
 pub trait Backend {
-    fn execute(&self, req: &ChainRequest, host: &mut dyn CallbackHost) -> Result<WireValue, PyFailure>;
+    fn execute(
+        &self,
+        req: &ChainRequest,
+        host: &mut dyn CallbackHost,
+    ) -> Result<WireValue, PyFailure>;
     /// Runs several requests in one go (one GIL hold / one message); `Step(i)` operands of a
     /// later request may not refer to an earlier request: each request's results are separate.
     fn execute_batch(
@@ -135,7 +139,12 @@ pub trait Backend {
     }
     /// `f(*args)` for a handle and plain arguments: the hot path of a loop calling a cached
     /// function. Same result as a one-step request.
-    fn call_handle(&self, f: HandleId, args: Vec<WireValue>, host: &mut dyn CallbackHost) -> Result<WireValue, PyFailure> {
+    fn call_handle(
+        &self,
+        f: HandleId,
+        args: Vec<WireValue>,
+        host: &mut dyn CallbackHost,
+    ) -> Result<WireValue, PyFailure> {
         let req = ChainRequest {
             steps: vec![Step::Call(WireValue::Handle(f), args, Vec::new())],
             mode: ResultMode::Auto,

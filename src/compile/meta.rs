@@ -32,9 +32,27 @@ pub fn run_form(vm: &mut Vm, form: &Datum) -> Result<Value, Exn> {
 
 pub static BUILTINS: &[Builtin] = &[
     defvm!("eval", 1, Some(1), eval, "Evaluates a form (data) as code."),
-    defvm!("macroexpand-1", 1, Some(1), macroexpand_once, "Expands the form once if it is a macro call."),
-    defvm!("macroexpand", 1, Some(1), macroexpand, "Expands the form until its head is no longer a macro."),
-    def!("read-string", 1, Some(1), read_string, "The first form read from the string, as data."),
+    defvm!(
+        "macroexpand-1",
+        1,
+        Some(1),
+        macroexpand_once,
+        "Expands the form once if it is a macro call."
+    ),
+    defvm!(
+        "macroexpand",
+        1,
+        Some(1),
+        macroexpand,
+        "Expands the form until its head is no longer a macro."
+    ),
+    def!(
+        "read-string",
+        1,
+        Some(1),
+        read_string,
+        "The first form read from the string, as data."
+    ),
 ];
 
 pub fn install(vm: &mut Vm) {

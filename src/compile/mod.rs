@@ -398,7 +398,12 @@ impl<'a> Gen<'a> {
             .iter()
             .map(|c| {
                 let info = &self.a.bindings[c.binding];
-                (c.type_name.clone(), info.slot, info.boxed(), self.expr(&c.body))
+                (
+                    c.type_name.clone(),
+                    info.slot,
+                    info.boxed(),
+                    self.expr(&c.body),
+                )
             })
             .collect();
         let finally = t.finally.as_ref().map(|e| self.expr(e));
@@ -450,4 +455,3 @@ fn run_loop(vm: &mut Vm, f: &Frame, body: &Code) -> Result<Value, Exn> {
         return Ok(v);
     }
 }
-

@@ -254,7 +254,9 @@ fn classify(text: &str, span: Span) -> Result<DatumKind, ReadError> {
     let digits_from = usize::from(matches!(bytes[0], b'+' | b'-'));
     let starts_numeric = bytes.get(digits_from).is_some_and(|b| b.is_ascii_digit())
         || (bytes.get(digits_from) == Some(&b'.')
-            && bytes.get(digits_from + 1).is_some_and(|b| b.is_ascii_digit()));
+            && bytes
+                .get(digits_from + 1)
+                .is_some_and(|b| b.is_ascii_digit()));
     if starts_numeric {
         return number(text, span);
     }
@@ -293,5 +295,8 @@ fn number(text: &str, span: Span) -> Result<DatumKind, ReadError> {
     if !ok_chars {
         return Err(bad());
     }
-    cleaned.parse::<f64>().map(DatumKind::Float).map_err(|_| bad())
+    cleaned
+        .parse::<f64>()
+        .map(DatumKind::Float)
+        .map_err(|_| bad())
 }

@@ -8,8 +8,8 @@
 
 mod lexer;
 
-use crate::source::{SourceId, Span};
 use crate::runtime::symbol::{self, Sym};
+use crate::source::{SourceId, Span};
 use lexer::{Lexer, Tok, TokKind};
 use num_bigint::BigInt;
 
@@ -57,10 +57,7 @@ impl Datum {
 #[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
 pub enum ReadError {
     #[error("unexpected end of input: {what} is not closed")]
-    #[diagnostic(
-        code(polyglot::read::incomplete),
-        help("add the missing `{closer}`")
-    )]
+    #[diagnostic(code(polyglot::read::incomplete), help("add the missing `{closer}`"))]
     Incomplete {
         what: &'static str,
         closer: &'static str,

@@ -23,7 +23,7 @@ fn numbers() {
         kind("123456789012345678901234567890"),
         DatumKind::BigInt("123456789012345678901234567890".parse().unwrap())
     );
-    assert_eq!(kind("3.14"), DatumKind::Float(3.14));
+    assert_eq!(kind("2.5"), DatumKind::Float(2.5));
     assert_eq!(kind("1e-3"), DatumKind::Float(1e-3));
     assert_eq!(kind("-2.5E10"), DatumKind::Float(-2.5e10));
     assert_eq!(kind("1e10"), DatumKind::Float(1e10));
@@ -82,7 +82,12 @@ fn comments_and_discard() {
     let forms = read_all("; hi\n1 #_ (2 3) 4 ; end", SourceId(0)).unwrap();
     let kinds: Vec<_> = forms.into_iter().map(|d| d.kind).collect();
     assert_eq!(kinds, vec![DatumKind::Int(1), DatumKind::Int(4)]);
-    assert_eq!(read_all("#!/usr/bin/env polyglot\n5", SourceId(0)).unwrap().len(), 1);
+    assert_eq!(
+        read_all("#!/usr/bin/env polyglot\n5", SourceId(0))
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -99,7 +104,10 @@ fn spans_cover_the_text() {
 fn incomplete_versus_wrong() {
     for text in ["(", "(1 2", "[1 (2)", "\"abc", "'", "{:a"] {
         let e = read_all(text, SourceId(0)).unwrap_err();
-        assert!(e.is_incomplete(), "{text:?} should be incomplete, got {e:?}");
+        assert!(
+            e.is_incomplete(),
+            "{text:?} should be incomplete, got {e:?}"
+        );
     }
     for text in [")", "(1]", "{:a}", "#x", "1.2.3"] {
         let e = read_all(text, SourceId(0)).unwrap_err();

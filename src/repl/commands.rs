@@ -90,7 +90,11 @@ fn doc(s: &mut Session, arg: &str) -> Outcome {
                 "{name}: function taking {}\n",
                 crate::runtime::describe_arity(
                     f.proto.nparams,
-                    if f.proto.rest { None } else { Some(f.proto.nparams) }
+                    if f.proto.rest {
+                        None
+                    } else {
+                        Some(f.proto.nparams)
+                    }
                 )
             ),
             Some(v) => format!("{name}: {}\n", v.type_name()),

@@ -36,13 +36,22 @@ pub fn input_state(input: &str) -> Result<(), ReadError> {
 }
 
 fn is_delimiter(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | '"' | '\'' | '`' | ',' | ';')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '(' | ')' | '[' | ']' | '{' | '}' | '"' | '\'' | '`' | ',' | ';'
+        )
 }
 
 impl Completer for ReplHelper {
     type Candidate = Pair;
 
-    fn complete(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let before = &line[..pos];
         let start = before
             .char_indices()
@@ -181,7 +190,9 @@ pub fn colorize(line: &str, pos: Option<usize>) -> String {
                 let word = &line[i..end];
                 let first = word.as_bytes()[0];
                 let numeric = first.is_ascii_digit()
-                    || (matches!(first, b'-' | b'+') && word.len() > 1 && word.as_bytes()[1].is_ascii_digit());
+                    || (matches!(first, b'-' | b'+')
+                        && word.len() > 1
+                        && word.as_bytes()[1].is_ascii_digit());
                 if word.starts_with(':') {
                     out.push_str(&word.magenta().to_string());
                 } else if numeric || matches!(word, "nil" | "true" | "false" | "#t" | "#f") {
@@ -212,7 +223,11 @@ impl Highlighter for ReplHelper {
         Cow::Owned(colorize(line, Some(pos)))
     }
 
-    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(&'s self, prompt: &'p str, _default: bool) -> Cow<'b, str> {
+    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
+        &'s self,
+        prompt: &'p str,
+        _default: bool,
+    ) -> Cow<'b, str> {
         if self.color {
             Cow::Owned(prompt.bold().green().to_string())
         } else {

@@ -47,7 +47,12 @@ impl Session {
         self.count += 1;
         let name = format!("<repl:{}>", self.count);
         let id = self.engine.sources.add(name, input);
-        let text = self.engine.sources.get(id).map(|s| s.text.clone()).unwrap_or_default();
+        let text = self
+            .engine
+            .sources
+            .get(id)
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
         let mut parser = crate::reader::Parser::new(&text, id);
         let started = Instant::now();
         loop {
@@ -123,9 +128,16 @@ fn refresh_completions(session: &Session, completions: &Rc<RefCell<Completions>>
         .bound_names()
         .into_iter()
         .map(|s| s.name().to_string())
-        .chain(crate::runtime::symbol::SPECIAL_FORMS.iter().map(|s| s.to_string()))
+        .chain(
+            crate::runtime::symbol::SPECIAL_FORMS
+                .iter()
+                .map(|s| s.to_string()),
+        )
         .collect();
-    c.commands = commands::COMMANDS.iter().map(|c| c.name.to_string()).collect();
+    c.commands = commands::COMMANDS
+        .iter()
+        .map(|c| c.name.to_string())
+        .collect();
 }
 
 pub fn run(engine: Engine, config: &Config) -> i32 {
@@ -163,6 +175,10 @@ pub fn run(engine: Engine, config: &Config) -> i32 {
         env!("CARGO_PKG_VERSION")
     ));
     loop {
+        // A Ctrl-C pressed while the previous evaluation was ending must not stop the next one;
+        // one pressed after Enter (before evaluation starts) must.
+        crate::runtime::interrupt::clear();
+        crate::runtime::py::detach();
         match rl.readline("pg> ") {
             Ok(line) => {
                 if line.trim().is_empty() {
@@ -177,14 +193,18 @@ pub fn run(engine: Engine, config: &Config) -> i32 {
                 }
                 let trimmed = line.trim();
                 if trimmed.starts_with(':') {
-                    let (name, arg) = trimmed.split_once(char::is_whitespace).unwrap_or((trimmed, ""));
+                    let (name, arg) = trimmed
+                        .split_once(char::is_whitespace)
+                        .unwrap_or((trimmed, ""));
                     match commands::find(name) {
                         Some(cmd) => {
                             if let commands::Outcome::Quit = (cmd.run)(&mut session, arg) {
                                 break;
                             }
                         }
-                        None => session.err(&format!("unknown command `{name}`; :help lists them\n")),
+                        None => {
+                            session.err(&format!("unknown command `{name}`; :help lists them\n"))
+                        }
                     }
                     continue;
                 }

@@ -16,9 +16,9 @@ pub mod py;
 pub mod symbol;
 pub mod value;
 
-use function::{rest_list, Frame};
 use crate::source::Span;
 use error::{arity_error, ErrorKind, Exn, LispError, TraceFrame};
+use function::{rest_list, Frame};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -265,7 +265,12 @@ impl Vm {
         }
     }
 
-    fn call_closure(&mut self, c: &Rc<value::Closure>, base: usize, span: Span) -> Result<Value, Exn> {
+    fn call_closure(
+        &mut self,
+        c: &Rc<value::Closure>,
+        base: usize,
+        span: Span,
+    ) -> Result<Value, Exn> {
         let p = &c.proto;
         let nargs = self.stack.len() - base;
         if nargs != p.nparams && !(p.rest && nargs > p.nparams) {

@@ -38,7 +38,11 @@ pub fn format_float(f: f64) -> String {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     // Shortest round-trip digits, then laid out the way Python's repr does.
     let sci = format!("{:e}", f);
@@ -55,7 +59,11 @@ pub fn format_float(f: f64) -> String {
         } else if point >= n {
             format!("{}{}.0", digits, "0".repeat((point - n) as usize))
         } else {
-            format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+            format!(
+                "{}.{}",
+                &digits[..point as usize],
+                &digits[point as usize..]
+            )
         };
         format!("{sign}{body}")
     } else {
@@ -107,7 +115,9 @@ fn write_seq<'a>(
 }
 
 pub fn write_value(out: &mut String, v: &Value, readable: bool, depth: usize) {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_inner(out, v, readable, depth))
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+        write_inner(out, v, readable, depth)
+    })
 }
 
 fn write_inner(out: &mut String, v: &Value, readable: bool, depth: usize) {
@@ -184,7 +194,7 @@ mod tests {
     fn floats_print_like_python_repr() {
         for (f, s) in [
             (10.0, "10.0"),
-            (3.14, "3.14"),
+            (2.75, "2.75"),
             (1e-3, "0.001"),
             (1e-5, "1e-05"),
             (-2.5e10, "-25000000000.0"),

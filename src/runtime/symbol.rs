@@ -40,9 +40,29 @@ well_known! {
 
 /// Names the analyzer treats specially (for completion, highlighting and "did you mean").
 pub const SPECIAL_FORMS: &[&str] = &[
-    "quote", "quasiquote", "unquote", "unquote-splicing", "if", "do", "def", "let", "fn",
-    "defmacro", "set!", "and", "or", "try", "catch", "finally", "loop", "recur", ".", "$py",
-    "await", "batch", "with",
+    "quote",
+    "quasiquote",
+    "unquote",
+    "unquote-splicing",
+    "if",
+    "do",
+    "def",
+    "let",
+    "fn",
+    "defmacro",
+    "set!",
+    "and",
+    "or",
+    "try",
+    "catch",
+    "finally",
+    "loop",
+    "recur",
+    ".",
+    "$py",
+    "await",
+    "batch",
+    "with",
 ];
 
 struct Interner {

@@ -237,10 +237,12 @@ impl PartialEq for Value {
             (Bool(a), Bool(b)) => a == b,
             (Int(a), Int(b)) => a == b,
             (Float(a), Float(b)) => a == b,
-            (Int(a), Float(b)) | (Float(b), Int(a)) => (*a as f64) == *b && b.fract() == 0.0 && {
-                // Exact: compare as integers when the float is integral and in range.
-                b.to_i64() == Some(*a)
-            },
+            (Int(a), Float(b)) | (Float(b), Int(a)) => {
+                (*a as f64) == *b && b.fract() == 0.0 && {
+                    // Exact: compare as integers when the float is integral and in range.
+                    b.to_i64() == Some(*a)
+                }
+            }
             (Big(a), Big(b)) => a == b,
             (Big(a), Float(b)) | (Float(b), Big(a)) => a.to_f64() == Some(*b),
             (Str(a), Str(b)) => a == b,
@@ -310,14 +312,21 @@ mod tests {
 
     #[test]
     fn value_is_small() {
-        assert!(std::mem::size_of::<Value>() <= 16, "{}", std::mem::size_of::<Value>());
+        assert!(
+            std::mem::size_of::<Value>() <= 16,
+            "{}",
+            std::mem::size_of::<Value>()
+        );
     }
 
     #[test]
     fn numeric_equality_follows_python() {
         assert_eq!(Value::Int(1), Value::Float(1.0));
         assert_ne!(Value::Int(1), Value::Float(1.5));
-        assert_eq!(Value::list(vec![Value::Int(1)]), Value::vector(vec![Value::Int(1)]));
+        assert_eq!(
+            Value::list(vec![Value::Int(1)]),
+            Value::vector(vec![Value::Int(1)])
+        );
     }
 
     #[test]

@@ -59,7 +59,10 @@ pub fn analyze(vm: &mut Vm, form: &Datum) -> Result<Analysis, Exn> {
     };
     let expr = a.expr(form, true)?;
     if a.ctx[0].self_recur {
-        return Err(syntax_error("`recur` outside of a `fn` or `loop`", form.span));
+        return Err(syntax_error(
+            "`recur` outside of a `fn` or `loop`",
+            form.span,
+        ));
     }
     Ok(Analysis {
         expr,
@@ -181,17 +184,14 @@ impl<'vm> Analyzer<'vm> {
     ) -> Result<Datum, Exn> {
         let args: Vec<Value> = items[1..].iter().map(|d| self.spans.to_value(d)).collect();
         let name = items[0].as_symbol().map(|s| s.name().to_string());
-        let result = self
-            .vm
-            .apply(&Value::Func(mac), args)
-            .map_err(|e| {
-                let mut e = e.at(form.span);
-                e.trace.push(crate::runtime::error::TraceFrame {
-                    function: format!("macro {}", name.unwrap_or_default()),
-                    span: form.span,
-                });
-                e
-            })?;
+        let result = self.vm.apply(&Value::Func(mac), args).map_err(|e| {
+            let mut e = e.at(form.span);
+            e.trace.push(crate::runtime::error::TraceFrame {
+                function: format!("macro {}", name.unwrap_or_default()),
+                span: form.span,
+            });
+            e
+        })?;
         self.spans.to_datum(&result, form.span)
     }
 
@@ -324,7 +324,10 @@ impl<'vm> Analyzer<'vm> {
             sym::FN => Expr::Fn(self.fn_form(args, span, None)?),
             sym::DEFMACRO => {
                 let Some(name) = args.first().and_then(Datum::as_symbol) else {
-                    return Err(syntax_error("usage: (defmacro name (params) body...)", span));
+                    return Err(syntax_error(
+                        "usage: (defmacro name (params) body...)",
+                        span,
+                    ));
                 };
                 let f = self.fn_form(&args[1..], span, Some(name))?;
                 Expr::DefMacro(self.vm.global_id(name), f, span)
@@ -368,7 +371,11 @@ impl<'vm> Analyzer<'vm> {
         self.expr(d, false)
     }
 
-    fn bindings_of<'d>(&self, d: &'d Datum, what: &str) -> Result<Vec<(Sym, Span, &'d Datum)>, Exn> {
+    fn bindings_of<'d>(
+        &self,
+        d: &'d Datum,
+        what: &str,
+    ) -> Result<Vec<(Sym, Span, &'d Datum)>, Exn> {
         let bad = |span| {
             syntax_error(
                 format!("{what} bindings: write [a 1 b 2] or ((a 1) (b 2))"),
@@ -504,7 +511,10 @@ impl<'vm> Analyzer<'vm> {
             };
             if s == sym::AMP {
                 let Some(r) = params_items.get(i + 1).and_then(Datum::as_symbol) else {
-                    return Err(syntax_error("`&` must be followed by one rest parameter", p.span));
+                    return Err(syntax_error(
+                        "`&` must be followed by one rest parameter",
+                        p.span,
+                    ));
                 };
                 if i + 2 != params_items.len() {
                     return Err(syntax_error("only one parameter may follow `&`", p.span));
@@ -565,7 +575,11 @@ impl<'vm> Analyzer<'vm> {
             self.bindings[b].mutated = true;
             return Ok(Expr::SetLocal(b, Box::new(value), span));
         }
-        Ok(Expr::SetGlobal(self.vm.global_id(name), Box::new(value), span))
+        Ok(Expr::SetGlobal(
+            self.vm.global_id(name),
+            Box::new(value),
+            span,
+        ))
     }
 
     fn try_form(&mut self, args: &[Datum], span: Span) -> Result<Expr, Exn> {
@@ -601,13 +615,18 @@ impl<'vm> Analyzer<'vm> {
                 ));
             }
             if finally.is_some() {
-                return Err(syntax_error("(finally ...) must come last in `try`", c.span));
+                return Err(syntax_error(
+                    "(finally ...) must come last in `try`",
+                    c.span,
+                ));
             }
             let usage = "usage: (catch e body...) or (catch ErrorType e body...)";
             let (type_name, var, body_from) = match (items.get(1), items.get(2)) {
-                (Some(t), Some(v)) if t.as_symbol().is_some() && v.as_symbol().is_some() => {
-                    (Some(t.as_symbol().expect("checked").name().to_string()), v, 3)
-                }
+                (Some(t), Some(v)) if t.as_symbol().is_some() && v.as_symbol().is_some() => (
+                    Some(t.as_symbol().expect("checked").name().to_string()),
+                    v,
+                    3,
+                ),
                 (Some(v), _) if v.as_symbol().is_some() => (None, v, 2),
                 _ => return Err(syntax_error(usage, c.span)),
             };

@@ -39,13 +39,17 @@ impl SpanTable {
     }
 
     pub fn to_value(&mut self, d: &Datum) -> Value {
-        let v = datum_to_value_with(d, &mut |v, s| self.remember(v, s));
-        v
+        datum_to_value_with(d, &mut |v, s| self.remember(v, s))
     }
 
     /// Converts a macro's result back into a form. `span` is the macro call's span.
     pub fn to_datum(&self, v: &Value, span: Span) -> Result<Datum, Exn> {
-        value_to_datum(v, span, &|v| address(v).and_then(|a| self.spans.get(&a).copied()), 0)
+        value_to_datum(
+            v,
+            span,
+            &|v| address(v).and_then(|a| self.spans.get(&a).copied()),
+            0,
+        )
     }
 }
 
@@ -65,18 +69,12 @@ fn datum_to_value_with(d: &Datum, note: &mut dyn FnMut(&Value, Span)) -> Value {
         DatumKind::Symbol(s) => return Value::Symbol(*s),
         DatumKind::Keyword(s) => return Value::Keyword(*s),
         DatumKind::Embedded(v) => return v.clone(),
-        DatumKind::List(items) => Value::list(
-            items
-                .iter()
-                .map(|i| datum_to_value_with(i, note))
-                .collect(),
-        ),
-        DatumKind::Vector(items) => Value::vector(
-            items
-                .iter()
-                .map(|i| datum_to_value_with(i, note))
-                .collect(),
-        ),
+        DatumKind::List(items) => {
+            Value::list(items.iter().map(|i| datum_to_value_with(i, note)).collect())
+        }
+        DatumKind::Vector(items) => {
+            Value::vector(items.iter().map(|i| datum_to_value_with(i, note)).collect())
+        }
         DatumKind::Map(items) => {
             let mut m = Map::new();
             for pair in items.chunks(2) {

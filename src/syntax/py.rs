@@ -23,7 +23,10 @@ fn attr_name(d: &Datum) -> Result<String, Exn> {
     match &d.kind {
         DatumKind::Symbol(s) | DatumKind::Keyword(s) => Ok(s.name().to_string()),
         DatumKind::Str(s) => Ok(s.clone()),
-        _ => Err(syntax_error("an attribute name must be a symbol or a string", d.span)),
+        _ => Err(syntax_error(
+            "an attribute name must be a symbol or a string",
+            d.span,
+        )),
     }
 }
 
@@ -62,10 +65,16 @@ impl Analyzer<'_> {
         match head {
             sym::DOT => {
                 if items.len() < 3 {
-                    return Err(syntax_error("usage: (. object attribute more-attributes...)", span));
+                    return Err(syntax_error(
+                        "usage: (. object attribute more-attributes...)",
+                        span,
+                    ));
                 }
                 let target = self.expr(&items[1], false)?;
-                let path = items[2..].iter().map(attr_name).collect::<Result<Vec<_>, _>>()?;
+                let path = items[2..]
+                    .iter()
+                    .map(attr_name)
+                    .collect::<Result<Vec<_>, _>>()?;
                 Ok(Some(Expr::Attr(Box::new(target), path, span)))
             }
             sym::BATCH => {
@@ -79,17 +88,27 @@ impl Analyzer<'_> {
     /// `(set! (. obj a b) v)` or `(set! obj.a.b v)`.
     pub(crate) fn py_set_form(&mut self, args: &[Datum], span: Span) -> Result<Option<Expr>, Exn> {
         let (target, path) = match &args[0].kind {
-            DatumKind::List(items) if items.first().and_then(Datum::as_symbol) == Some(sym::DOT) => {
+            DatumKind::List(items)
+                if items.first().and_then(Datum::as_symbol) == Some(sym::DOT) =>
+            {
                 if items.len() < 3 {
-                    return Err(syntax_error("usage: (set! (. object attribute) value)", args[0].span));
+                    return Err(syntax_error(
+                        "usage: (set! (. object attribute) value)",
+                        args[0].span,
+                    ));
                 }
-                let path = items[2..].iter().map(attr_name).collect::<Result<Vec<_>, _>>()?;
+                let path = items[2..]
+                    .iter()
+                    .map(attr_name)
+                    .collect::<Result<Vec<_>, _>>()?;
                 (self.expr(&items[1], false)?, path)
             }
             DatumKind::Symbol(s) => {
                 let name = s.name();
                 match split_dotted(&name) {
-                    Some((head, path)) if self.vm.global_value(*s).is_none() && self.bound(intern(head)) => {
+                    Some((head, path))
+                        if self.vm.global_value(*s).is_none() && self.bound(intern(head)) =>
+                    {
                         let t = Datum::new(DatumKind::Symbol(intern(head)), args[0].span);
                         (self.expr(&t, false)?, path)
                     }
@@ -99,6 +118,11 @@ impl Analyzer<'_> {
             _ => return Ok(None),
         };
         let value = self.expr(&args[1], false)?;
-        Ok(Some(Expr::SetAttr(Box::new(target), path, Box::new(value), span)))
+        Ok(Some(Expr::SetAttr(
+            Box::new(target),
+            path,
+            Box::new(value),
+            span,
+        )))
     }
 }

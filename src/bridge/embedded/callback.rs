@@ -7,11 +7,11 @@
 use super::with_state;
 use crate::bridge::interrupt::IN_PYTHON;
 use crate::bridge::ir::{CallbackHost, CallbackId};
-use std::sync::atomic::Ordering;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use std::cell::Cell;
+use std::sync::atomic::Ordering;
 
 thread_local! {
     /// The host of the innermost running request; null outside requests.
@@ -60,12 +60,12 @@ impl LispCallback {
         let (wargs, wkwargs) = with_state(|s| -> PyResult<_> {
             let a = args
                 .iter()
-                .map(|x| s.from_py(py, x, false))
+                .map(|x| s.to_wire(py, x, false))
                 .collect::<PyResult<Vec<_>>>()?;
             let mut k = Vec::new();
             if let Some(kw) = kwargs {
                 for (key, v) in kw.iter() {
-                    k.push((key.str()?.to_string(), s.from_py(py, v, false)?));
+                    k.push((key.str()?.to_string(), s.to_wire(py, v, false)?));
                 }
             }
             Ok((a, k))
@@ -76,7 +76,9 @@ impl LispCallback {
         IN_PYTHON.store(was, Ordering::SeqCst);
         match r {
             Ok(v) => with_state(|s| s.to_py(py, &v, &[]).map(|o| o.unbind())),
-            Err(msg) if msg == "KeyboardInterrupt" => Err(PyKeyboardInterrupt::new_err("interrupted")),
+            Err(msg) if msg == "KeyboardInterrupt" => {
+                Err(PyKeyboardInterrupt::new_err("interrupted"))
+            }
             Err(msg) => Err(PyRuntimeError::new_err(msg)),
         }
     }

@@ -12,7 +12,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 impl State {
-    pub(super) fn handle_obj<'py>(&self, py: Python<'py>, id: HandleId) -> PyResult<Bound<'py, PyAny>> {
+    pub(super) fn handle_obj<'py>(
+        &self,
+        py: Python<'py>,
+        id: HandleId,
+    ) -> PyResult<Bound<'py, PyAny>> {
         match self.handles.borrow().get(id) {
             Some(obj) => Ok(obj.bind(py).clone()),
             None => Err(PyRuntimeError::new_err(format!(
@@ -75,7 +79,11 @@ impl State {
     }
 
     /// A scalar as a value, if it is one (None, bool, int, float, str, NumPy scalar).
-    pub(super) fn scalar(&self, py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Option<WireValue>> {
+    pub(super) fn scalar(
+        &self,
+        py: Python<'_>,
+        obj: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<WireValue>> {
         if obj.is_none() {
             return Ok(Some(WireValue::None));
         }
@@ -124,7 +132,12 @@ impl State {
     }
 
     /// A result as it returns to the Lisp side.
-    pub(super) fn from_py(&self, py: Python<'_>, obj: Bound<'_, PyAny>, deep: bool) -> PyResult<WireValue> {
+    pub(super) fn to_wire(
+        &self,
+        py: Python<'_>,
+        obj: Bound<'_, PyAny>,
+        deep: bool,
+    ) -> PyResult<WireValue> {
         if let Some(v) = self.scalar(py, &obj)? {
             return Ok(v);
         }
@@ -132,21 +145,21 @@ impl State {
             if let Ok(list) = obj.cast::<PyList>() {
                 let items = list
                     .iter()
-                    .map(|i| self.from_py(py, i, true))
+                    .map(|i| self.to_wire(py, i, true))
                     .collect::<PyResult<Vec<_>>>()?;
                 return Ok(WireValue::List(items));
             }
             if let Ok(t) = obj.cast::<PyTuple>() {
                 let items = t
                     .iter()
-                    .map(|i| self.from_py(py, i, true))
+                    .map(|i| self.to_wire(py, i, true))
                     .collect::<PyResult<Vec<_>>>()?;
                 return Ok(WireValue::List(items));
             }
             if let Ok(d) = obj.cast::<PyDict>() {
                 let mut pairs = Vec::with_capacity(d.len());
                 for (k, v) in d.iter() {
-                    pairs.push((self.from_py(py, k, true)?, self.from_py(py, v, true)?));
+                    pairs.push((self.to_wire(py, k, true)?, self.to_wire(py, v, true)?));
                 }
                 return Ok(WireValue::Dict(pairs));
             }

@@ -98,7 +98,8 @@ pub fn initialize(python: &Path) -> Result<(), String> {
         config.parse_argv = 0;
         let program = CString::new(python.as_os_str().as_encoded_bytes())
             .map_err(|_| "the Python path contains a NUL byte".to_string())?;
-        let status = ffi::PyConfig_SetBytesString(&mut config, &mut config.program_name, program.as_ptr());
+        let status =
+            ffi::PyConfig_SetBytesString(&mut config, &mut config.program_name, program.as_ptr());
         if ffi::PyStatus_Exception(status) != 0 {
             ffi::PyConfig_Clear(&mut config);
             return Err(status_message(&status));
@@ -106,7 +107,10 @@ pub fn initialize(python: &Path) -> Result<(), String> {
         let status = ffi::Py_InitializeFromConfig(&config);
         ffi::PyConfig_Clear(&mut config);
         if ffi::PyStatus_Exception(status) != 0 {
-            return Err(format!("Python failed to start: {}", status_message(&status)));
+            return Err(format!(
+                "Python failed to start: {}",
+                status_message(&status)
+            ));
         }
         ffi::PyEval_SaveThread();
     }

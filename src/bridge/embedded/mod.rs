@@ -50,12 +50,15 @@ def type_name(t):
     return q if m in (None, 'builtins') else m + '.' + q
 "#;
 
+/// A cached attribute: the object (kept alive so its address stays unique), the value, when.
+type CachedAttr = (Py<PyAny>, Py<PyAny>, Instant);
+
 pub(crate) struct State {
     handles: RefCell<HandleTable<Py<PyAny>>>,
     queue: ReleaseQueue,
     imports: RefCell<HashMap<String, Py<PyAny>>>,
     /// (object address, attribute) → (object kept alive, value, when cached).
-    attr_cache: RefCell<HashMap<(usize, String), (Py<PyAny>, Py<PyAny>, Instant)>>,
+    attr_cache: RefCell<HashMap<(usize, String), CachedAttr>>,
     attr_ttl: Duration,
     namespace: Py<PyDict>,
     helpers: Py<PyDict>,
@@ -82,7 +85,9 @@ fn ensure_attached() {
 
 /// Runs `f` with the backend state (for callbacks, which have no other way to reach it).
 pub(crate) fn with_state<R>(f: impl FnOnce(&State) -> R) -> R {
-    let s = STATE.with(|s| s.borrow().clone()).expect("embedded Python is started");
+    let s = STATE
+        .with(|s| s.borrow().clone())
+        .expect("embedded Python is started");
     f(&s)
 }
 
@@ -180,7 +185,12 @@ impl State {
         }
     }
 
-    fn getattr_cached<'py>(&self, py: Python<'py>, obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    fn getattr_cached<'py>(
+        &self,
+        py: Python<'py>,
+        obj: &Bound<'py, PyAny>,
+        name: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let cacheable = obj.is_instance_of::<PyModule>() || obj.is_instance_of::<PyType>();
         if !cacheable {
             return obj.getattr(name);
@@ -192,9 +202,10 @@ impl State {
             }
         }
         let v = obj.getattr(name)?;
-        self.attr_cache
-            .borrow_mut()
-            .insert(key, (obj.clone().unbind(), v.clone().unbind(), Instant::now()));
+        self.attr_cache.borrow_mut().insert(
+            key,
+            (obj.clone().unbind(), v.clone().unbind(), Instant::now()),
+        );
         Ok(v)
     }
 
@@ -209,14 +220,21 @@ impl State {
         }
     }
 
-    fn step<'py>(&self, py: Python<'py>, step: &Step, done: &[Bound<'py, PyAny>]) -> PyResult<Bound<'py, PyAny>> {
+    fn step<'py>(
+        &self,
+        py: Python<'py>,
+        step: &Step,
+        done: &[Bound<'py, PyAny>],
+    ) -> PyResult<Bound<'py, PyAny>> {
         match step {
             Step::Import(name) => {
                 if let Some(m) = self.imports.borrow().get(name) {
                     return Ok(m.bind(py).clone());
                 }
                 let m = py.import(name.as_str())?.into_any();
-                self.imports.borrow_mut().insert(name.clone(), m.clone().unbind());
+                self.imports
+                    .borrow_mut()
+                    .insert(name.clone(), m.clone().unbind());
                 Ok(m)
             }
             Step::GetAttr(t, name) => {
@@ -254,12 +272,16 @@ impl State {
             Step::Eval(src) => {
                 self.invalidate(None);
                 let builtins = py.import("builtins")?;
-                builtins.getattr("eval")?.call1((src.as_str(), self.namespace.bind(py)))
+                builtins
+                    .getattr("eval")?
+                    .call1((src.as_str(), self.namespace.bind(py)))
             }
             Step::Exec(src) => {
                 self.invalidate(None);
                 let builtins = py.import("builtins")?;
-                builtins.getattr("exec")?.call1((src.as_str(), self.namespace.bind(py)))?;
+                builtins
+                    .getattr("exec")?
+                    .call1((src.as_str(), self.namespace.bind(py)))?;
                 Ok(py.None().into_bound(py))
             }
             Step::Await(t) => {
@@ -277,7 +299,10 @@ impl State {
 
     fn failure(&self, py: Python<'_>, err: PyErr, step: usize) -> PyFailure {
         let ty = err.get_type(py);
-        let type_name = ty.name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+        let type_name = ty
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "Exception".into());
         let mro = ty
             .getattr("__mro__")
             .ok()
@@ -318,22 +343,27 @@ impl State {
         let Some(result) = done.pop() else {
             return Ok(WireValue::None);
         };
-        let deep = matches!(req.steps.last(), Some(Step::ToLisp(_))) || req.mode == ResultMode::Deep;
+        let deep =
+            matches!(req.steps.last(), Some(Step::ToLisp(_))) || req.mode == ResultMode::Deep;
         let r = match req.mode {
             ResultMode::Handle => Ok(WireValue::Handle(self.new_handle(result))),
             ResultMode::Items => result.try_iter().and_then(|it| {
-                it.map(|x| self.from_py(py, x?, false))
+                it.map(|x| self.to_wire(py, x?, false))
                     .collect::<PyResult<Vec<_>>>()
                     .map(WireValue::List)
             }),
-            _ => self.from_py(py, result, deep),
+            _ => self.to_wire(py, result, deep),
         };
         r.map_err(|e| self.failure(py, e, last))
     }
 }
 
 impl Backend for EmbeddedBackend {
-    fn execute(&self, req: &ChainRequest, host: &mut dyn CallbackHost) -> Result<WireValue, PyFailure> {
+    fn execute(
+        &self,
+        req: &ChainRequest,
+        host: &mut dyn CallbackHost,
+    ) -> Result<WireValue, PyFailure> {
         let s = &self.state;
         let started = s.timing.get().then(Instant::now);
         ensure_attached();
@@ -357,7 +387,12 @@ impl Backend for EmbeddedBackend {
         r
     }
 
-    fn call_handle(&self, f: HandleId, args: Vec<WireValue>, host: &mut dyn CallbackHost) -> Result<WireValue, PyFailure> {
+    fn call_handle(
+        &self,
+        f: HandleId,
+        args: Vec<WireValue>,
+        host: &mut dyn CallbackHost,
+    ) -> Result<WireValue, PyFailure> {
         let s = &self.state;
         let started = s.timing.get().then(Instant::now);
         ensure_attached();
@@ -386,7 +421,7 @@ impl Backend for EmbeddedBackend {
                         callee.call1(PyTuple::new(py, objs)?)?
                     }
                 };
-                s.from_py(py, out, false)
+                s.to_wire(py, out, false)
             })();
             IN_PYTHON.store(was, Ordering::SeqCst);
             r.map_err(|e| s.failure(py, e, 0))
@@ -411,7 +446,9 @@ impl Backend for EmbeddedBackend {
                 .and_then(|n| n.extract::<String>())
                 .unwrap_or_else(|_| "object".into());
             let clip = |r: PyResult<Bound<'_, PyString>>| {
-                let text = r.map(|x| x.to_string()).unwrap_or_else(|e| format!("<error: {e}>"));
+                let text = r
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|e| format!("<error: {e}>"));
                 if repr_limit > 0 && text.chars().count() > repr_limit {
                     let cut: String = text.chars().take(repr_limit).collect();
                     format!("{cut}...")
@@ -422,7 +459,10 @@ impl Backend for EmbeddedBackend {
             Some(Description {
                 type_name,
                 repr: clip(obj.repr()),
-                str: obj.str().map(|x| x.to_string()).unwrap_or_else(|e| format!("<error: {e}>")),
+                str: obj
+                    .str()
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|e| format!("<error: {e}>")),
             })
         })
     }
@@ -434,7 +474,11 @@ impl Backend for EmbeddedBackend {
                 return Vec::new();
             };
             obj.dir()
-                .map(|l| l.iter().filter_map(|n| n.extract::<String>().ok()).collect())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|n| n.extract::<String>().ok())
+                        .collect()
+                })
                 .unwrap_or_default()
         })
     }

@@ -9,28 +9,148 @@ use crate::runtime::value::{Builtin, BuiltinResult, Value};
 use std::io::Write;
 
 pub static BUILTINS: &[Builtin] = &[
-    def!("not", 1, Some(1), not, "True for nil and false, else false."),
-    def!("str", 0, None, str, "The display forms of the arguments, joined (nil adds nothing)."),
-    def!("pr-str", 0, None, pr_str, "The readable forms of the arguments, separated by spaces."),
-    def!("print", 0, None, print, "Prints the display forms, separated by spaces, without a newline."),
-    def!("println", 0, None, println, "Prints the display forms (strings unquoted), then a newline."),
-    def!("prn", 0, None, prn, "Prints the readable forms (strings quoted), then a newline."),
-    def!("type-of", 1, Some(1), type_of, "The type's name as a string: \"int\", \"string\", \"vector\", ..."),
-    def!("gensym", 0, Some(1), gensym, "A fresh symbol that no other code uses (for macros)."),
+    def!(
+        "not",
+        1,
+        Some(1),
+        not,
+        "True for nil and false, else false."
+    ),
+    def!(
+        "str",
+        0,
+        None,
+        str,
+        "The display forms of the arguments, joined (nil adds nothing)."
+    ),
+    def!(
+        "pr-str",
+        0,
+        None,
+        pr_str,
+        "The readable forms of the arguments, separated by spaces."
+    ),
+    def!(
+        "print",
+        0,
+        None,
+        print,
+        "Prints the display forms, separated by spaces, without a newline."
+    ),
+    def!(
+        "println",
+        0,
+        None,
+        println,
+        "Prints the display forms (strings unquoted), then a newline."
+    ),
+    def!(
+        "prn",
+        0,
+        None,
+        prn,
+        "Prints the readable forms (strings quoted), then a newline."
+    ),
+    def!(
+        "type-of",
+        1,
+        Some(1),
+        type_of,
+        "The type's name as a string: \"int\", \"string\", \"vector\", ..."
+    ),
+    def!(
+        "gensym",
+        0,
+        Some(1),
+        gensym,
+        "A fresh symbol that no other code uses (for macros)."
+    ),
     def!("symbol", 1, Some(1), symbol, "The symbol with this name."),
-    def!("keyword", 1, Some(1), keyword, "The keyword with this name (without the colon)."),
-    def!("name", 1, Some(1), name, "The name of a symbol or keyword (or a string itself)."),
+    def!(
+        "keyword",
+        1,
+        Some(1),
+        keyword,
+        "The keyword with this name (without the colon)."
+    ),
+    def!(
+        "name",
+        1,
+        Some(1),
+        name,
+        "The name of a symbol or keyword (or a string itself)."
+    ),
     def!("identity", 1, Some(1), identity, "Its argument."),
-    def!("throw", 1, Some(1), throw, "Raises an error: (throw \"message\"), or re-raises a caught error."),
-    def!("error-type", 1, Some(1), error_type, "The class name of a caught error (\"ValueError\", \"ZeroDivisionError\", ...)."),
-    def!("error-message", 1, Some(1), error_message, "The message of a caught error."),
-    def!("error-data", 1, Some(1), error_data, "What was thrown, when (throw v) threw something other than a message."),
-    def!("subs", 2, Some(3), subs, "(subs s start end?): the characters from start up to end."),
-    def!("join", 1, Some(2), join, "(join coll) or (join separator coll): the display forms joined."),
-    def!("split", 2, Some(2), split, "(split s separator): a vector of the parts."),
-    def!("upper-case", 1, Some(1), upper_case, "The string in upper case."),
-    def!("lower-case", 1, Some(1), lower_case, "The string in lower case."),
-    def!("trim", 1, Some(1), trim, "The string without surrounding white space."),
+    def!(
+        "throw",
+        1,
+        Some(1),
+        throw,
+        "Raises an error: (throw \"message\"), or re-raises a caught error."
+    ),
+    def!(
+        "error-type",
+        1,
+        Some(1),
+        error_type,
+        "The class name of a caught error (\"ValueError\", \"ZeroDivisionError\", ...)."
+    ),
+    def!(
+        "error-message",
+        1,
+        Some(1),
+        error_message,
+        "The message of a caught error."
+    ),
+    def!(
+        "error-data",
+        1,
+        Some(1),
+        error_data,
+        "What was thrown, when (throw v) threw something other than a message."
+    ),
+    def!(
+        "subs",
+        2,
+        Some(3),
+        subs,
+        "(subs s start end?): the characters from start up to end."
+    ),
+    def!(
+        "join",
+        1,
+        Some(2),
+        join,
+        "(join coll) or (join separator coll): the display forms joined."
+    ),
+    def!(
+        "split",
+        2,
+        Some(2),
+        split,
+        "(split s separator): a vector of the parts."
+    ),
+    def!(
+        "upper-case",
+        1,
+        Some(1),
+        upper_case,
+        "The string in upper case."
+    ),
+    def!(
+        "lower-case",
+        1,
+        Some(1),
+        lower_case,
+        "The string in lower case."
+    ),
+    def!(
+        "trim",
+        1,
+        Some(1),
+        trim,
+        "The string without surrounding white space."
+    ),
     def!("nil?", 1, Some(1), is_nil, "Is it nil?"),
     def!("some?", 1, Some(1), is_some, "Is it anything but nil?"),
     def!("true?", 1, Some(1), is_true, "Is it exactly true?"),
@@ -167,7 +287,9 @@ fn error_arg<'a>(v: &'a Value, op: &str) -> Result<&'a LispError, Exn> {
 }
 
 fn error_type(args: &[Value]) -> BuiltinResult {
-    Ok(Value::str(error_arg(&args[0], "error-type")?.kind.type_name()))
+    Ok(Value::str(
+        error_arg(&args[0], "error-type")?.kind.type_name(),
+    ))
 }
 
 fn error_message(args: &[Value]) -> BuiltinResult {
@@ -232,7 +354,10 @@ fn split(args: &[Value]) -> BuiltinResult {
     let s = str_arg(&args[0], "split")?;
     let sep = str_arg(&args[1], "split")?;
     if sep.is_empty() {
-        return Err(LispError::new(ErrorKind::Value, "`split` separator is empty"));
+        return Err(LispError::new(
+            ErrorKind::Value,
+            "`split` separator is empty",
+        ));
     }
     Ok(Value::vector(s.split(sep).map(Value::str).collect()))
 }

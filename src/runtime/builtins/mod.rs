@@ -61,7 +61,10 @@ pub fn install(vm: &mut Vm) {
 
 /// "`op` needs X, got the string \"abc\"".
 pub fn want(op: &str, what: &str, got: &Value) -> Exn {
-    type_error(format!("`{op}` needs {what}, got {}", type_and_preview(got)))
+    type_error(format!(
+        "`{op}` needs {what}, got {}",
+        type_and_preview(got)
+    ))
 }
 
 /// Ordering for `sort`: numbers with numbers, strings with strings, vectors element-wise.
@@ -73,7 +76,10 @@ pub fn compare(a: &Value, b: &Value) -> Result<std::cmp::Ordering, Exn> {
             Ok(x.name().cmp(&y.name()))
         }
         (Value::Vector(_) | Value::List(_), Value::Vector(_) | Value::List(_)) => {
-            let (xs, ys) = (a.as_seq().unwrap_or_default(), b.as_seq().unwrap_or_default());
+            let (xs, ys) = (
+                a.as_seq().unwrap_or_default(),
+                b.as_seq().unwrap_or_default(),
+            );
             for (x, y) in xs.iter().zip(&ys) {
                 let o = compare(x, y)?;
                 if o != Ordering::Equal {

@@ -4,8 +4,8 @@
 
 use super::{def, want};
 use crate::runtime::error::{type_error, ErrorKind, LispError};
-use crate::runtime::value::BuiltinResult;
 use crate::runtime::printer::type_and_preview;
+use crate::runtime::value::BuiltinResult;
 use crate::runtime::value::{Builtin, Value};
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -147,7 +147,13 @@ fn sub(args: &[Value]) -> BuiltinResult {
     }
     let mut acc = first;
     for v in &args[1..] {
-        acc = arith(acc, num(v, "-")?, i64::checked_sub, |a, b| a - b, |a, b| a - b);
+        acc = arith(
+            acc,
+            num(v, "-")?,
+            i64::checked_sub,
+            |a, b| a - b,
+            |a, b| a - b,
+        );
     }
     Ok(to_value(acc))
 }
@@ -229,7 +235,11 @@ fn modulo(args: &[Value]) -> BuiltinResult {
         (Num::F(_), _) | (_, Num::F(_)) => {
             let (x, y) = (float(&a), float(&b));
             let r = x % y;
-            Num::F(if r != 0.0 && (r < 0.0) != (y < 0.0) { r + y } else { r })
+            Num::F(if r != 0.0 && (r < 0.0) != (y < 0.0) {
+                r + y
+            } else {
+                r
+            })
         }
         _ => Num::B(big(&a).mod_floor(&big(&b))),
     }))
@@ -358,7 +368,9 @@ fn pow(args: &[Value]) -> BuiltinResult {
         }
         _ => {
             if is_zero_num(&a) && float(&b) < 0.0 {
-                return Err(zero_division("0.0 cannot be raised to a negative power; division"));
+                return Err(zero_division(
+                    "0.0 cannot be raised to a negative power; division",
+                ));
             }
             Value::Float(float(&a).powf(float(&b)))
         }

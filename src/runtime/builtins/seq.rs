@@ -106,7 +106,10 @@ fn first(args: &[Value]) -> BuiltinResult {
     Ok(match &args[0] {
         Value::List(l) => l.first().cloned().unwrap_or_default(),
         Value::Vector(v) => v.first().cloned().unwrap_or_default(),
-        other => items(other, "first")?.into_iter().next().unwrap_or_default(),
+        other => items(other, "first")?
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
     })
 }
 
@@ -182,11 +185,15 @@ fn conj_one(coll: Value, x: Value) -> Result<Value, Exn> {
             Value::Vector(v)
         }
         Value::Map(mut m) => {
-            let pair = x.as_seq().filter(|p| p.len() == 2).ok_or_else(|| {
-                want("conj", "a [key value] pair to add to a map", &x)
-            })?;
+            let pair = x
+                .as_seq()
+                .filter(|p| p.len() == 2)
+                .ok_or_else(|| want("conj", "a [key value] pair to add to a map", &x))?;
             let mut pair = pair.into_iter();
-            let (k, v) = (pair.next().unwrap_or_default(), pair.next().unwrap_or_default());
+            let (k, v) = (
+                pair.next().unwrap_or_default(),
+                pair.next().unwrap_or_default(),
+            );
             Rc::make_mut(&mut m).insert(k, v);
             Value::Map(m)
         }
@@ -351,18 +358,22 @@ fn range(args: &[Value]) -> BuiltinResult {
     };
     let (start, end, step) = match args.len() {
         0 => {
-            return Err(LispError::new(
-                ErrorKind::Value,
-                "(range) without an end would be endless",
+            return Err(
+                LispError::new(ErrorKind::Value, "(range) without an end would be endless")
+                    .with_help(
+                        "give an end: (range 10), or use loop/recur for an open-ended count",
+                    ),
             )
-            .with_help("give an end: (range 10), or use loop/recur for an open-ended count"))
         }
         1 => (0, int(&args[0])?, 1),
         2 => (int(&args[0])?, int(&args[1])?, 1),
         _ => (int(&args[0])?, int(&args[1])?, int(&args[2])?),
     };
     if step == 0 {
-        return Err(LispError::new(ErrorKind::Value, "`range` step must not be zero"));
+        return Err(LispError::new(
+            ErrorKind::Value,
+            "`range` step must not be zero",
+        ));
     }
     let n = if (step > 0 && start >= end) || (step < 0 && start <= end) {
         0
@@ -422,7 +433,10 @@ fn sort_values(v: &mut [Value], op: &str) -> Result<(), Exn> {
         })
     });
     match err {
-        Some(e) => Err(LispError::new(ErrorKind::Type, format!("`{op}`: {}", e.message))),
+        Some(e) => Err(LispError::new(
+            ErrorKind::Type,
+            format!("`{op}`: {}", e.message),
+        )),
         None => Ok(()),
     }
 }
@@ -490,7 +504,10 @@ fn remove(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 fn reduce(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let f = &args[0];
     let (mut acc, rest) = if args.len() == 3 {
-        (args[1].clone(), crate::runtime::py::builtins::seq_items(vm, &args[2], "reduce")?)
+        (
+            args[1].clone(),
+            crate::runtime::py::builtins::seq_items(vm, &args[2], "reduce")?,
+        )
     } else {
         let mut all = crate::runtime::py::builtins::seq_items(vm, &args[1], "reduce")?.into_iter();
         match all.next() {

@@ -10,14 +10,62 @@ use crate::runtime::value::{Builtin, BuiltinResult, Value};
 use crate::runtime::Vm;
 
 pub static BUILTINS: &[Builtin] = &[
-    defvm!("$py", 1, Some(1), py_import, "The Python module of that name (imported once, cached): ($py \"numpy\")."),
-    defvm!("py-eval", 1, Some(1), py_eval, "Evaluates a Python expression in the shared namespace."),
-    defvm!("py-exec", 1, Some(1), py_exec, "Executes Python statements in the shared namespace; nil."),
-    defvm!("->lisp", 1, Some(1), to_lisp, "Deep conversion: list/tuple → vector, dict → map, scalars by value."),
-    defvm!("->py", 1, Some(1), to_py, "The value as a Python object handle."),
-    defvm!("py-handles", 0, Some(0), py_handles, "How many Python handles the Lisp side holds."),
-    defvm!("await", 1, Some(1), await_value, "Runs a Python awaitable (coroutine) to completion; other values as they are."),
-    defvm!("py-call", 1, None, py_call, "(py-call f args...): calls a Python callable (also with :key value pairs)."),
+    defvm!(
+        "$py",
+        1,
+        Some(1),
+        py_import,
+        "The Python module of that name (imported once, cached): ($py \"numpy\")."
+    ),
+    defvm!(
+        "py-eval",
+        1,
+        Some(1),
+        py_eval,
+        "Evaluates a Python expression in the shared namespace."
+    ),
+    defvm!(
+        "py-exec",
+        1,
+        Some(1),
+        py_exec,
+        "Executes Python statements in the shared namespace; nil."
+    ),
+    defvm!(
+        "->lisp",
+        1,
+        Some(1),
+        to_lisp,
+        "Deep conversion: list/tuple → vector, dict → map, scalars by value."
+    ),
+    defvm!(
+        "->py",
+        1,
+        Some(1),
+        to_py,
+        "The value as a Python object handle."
+    ),
+    defvm!(
+        "py-handles",
+        0,
+        Some(0),
+        py_handles,
+        "How many Python handles the Lisp side holds."
+    ),
+    defvm!(
+        "await",
+        1,
+        Some(1),
+        await_value,
+        "Runs a Python awaitable (coroutine) to completion; other values as they are."
+    ),
+    defvm!(
+        "py-call",
+        1,
+        None,
+        py_call,
+        "(py-call f args...): calls a Python callable (also with :key value pairs)."
+    ),
 ];
 
 fn text<'a>(v: &'a Value, op: &str) -> Result<&'a str, Exn> {

@@ -71,7 +71,11 @@ pub fn epoch() -> u64 {
 }
 
 fn attr_ttl() -> Duration {
-    SETTINGS.with(|s| s.borrow().attr_cache_ttl.unwrap_or(Duration::from_millis(1000)))
+    SETTINGS.with(|s| {
+        s.borrow()
+            .attr_cache_ttl
+            .unwrap_or(Duration::from_millis(1000))
+    })
 }
 
 pub fn configure(settings: PySettings) {
@@ -110,7 +114,9 @@ pub fn stats() -> Stats {
         .with(|b| b.borrow().clone())
         .map(|b| b.stats())
         .unwrap_or_default();
-    s.bridge_nanos = BRIDGE_NANOS.with(|n| n.get()).saturating_sub(s.python_nanos);
+    s.bridge_nanos = BRIDGE_NANOS
+        .with(|n| n.get())
+        .saturating_sub(s.python_nanos);
     s
 }
 
@@ -127,7 +133,9 @@ pub fn backend() -> Result<Rc<dyn Backend>, Exn> {
 #[cfg(feature = "embedded")]
 fn start() -> Result<Rc<dyn Backend>, Exn> {
     let settings = SETTINGS.with(|s| s.borrow().clone());
-    let ttl = settings.attr_cache_ttl.unwrap_or(Duration::from_millis(1000));
+    let ttl = settings
+        .attr_cache_ttl
+        .unwrap_or(Duration::from_millis(1000));
     let b = crate::bridge::embedded::EmbeddedBackend::start(settings.python.as_deref(), ttl)
         .map_err(|msg| LispError::new(ErrorKind::Python("PythonUnavailable".into()), msg))?;
     // The interpreter's setup replaced the process's SIGINT handler; put ours back.
@@ -153,10 +161,19 @@ struct Forward(&'static crate::bridge::embedded::EmbeddedBackend);
 
 #[cfg(feature = "embedded")]
 impl Backend for Forward {
-    fn execute(&self, req: &ChainRequest, host: &mut dyn CallbackHost) -> Result<WireValue, PyFailure> {
+    fn execute(
+        &self,
+        req: &ChainRequest,
+        host: &mut dyn CallbackHost,
+    ) -> Result<WireValue, PyFailure> {
         self.0.execute(req, host)
     }
-    fn call_handle(&self, f: HandleId, args: Vec<WireValue>, host: &mut dyn CallbackHost) -> Result<WireValue, PyFailure> {
+    fn call_handle(
+        &self,
+        f: HandleId,
+        args: Vec<WireValue>,
+        host: &mut dyn CallbackHost,
+    ) -> Result<WireValue, PyFailure> {
         self.0.call_handle(f, args, host)
     }
     fn describe(&self, h: HandleId, limit: usize) -> Option<Description> {
@@ -188,7 +205,12 @@ struct VmHost<'a> {
 }
 
 impl CallbackHost for VmHost<'_> {
-    fn call(&mut self, id: CallbackId, args: Vec<WireValue>, kwargs: Vec<(String, WireValue)>) -> Result<WireValue, String> {
+    fn call(
+        &mut self,
+        id: CallbackId,
+        args: Vec<WireValue>,
+        kwargs: Vec<(String, WireValue)>,
+    ) -> Result<WireValue, String> {
         let Some(f) = self.vm.callbacks.get(&id.0).cloned() else {
             return Err(format!("Lisp function #{} is gone", id.0));
         };
@@ -197,7 +219,10 @@ impl CallbackHost for VmHost<'_> {
         if !kwargs.is_empty() {
             let mut m = Map::new();
             for (k, v) in kwargs {
-                m.insert(Value::Keyword(crate::runtime::symbol::intern(&k)), from_wire(v, &queue));
+                m.insert(
+                    Value::Keyword(crate::runtime::symbol::intern(&k)),
+                    from_wire(v, &queue),
+                );
             }
             lisp_args.push(Value::Map(Rc::new(m)));
         }
@@ -211,8 +236,14 @@ impl CallbackHost for VmHost<'_> {
                 } else {
                     // A lazy chain returned by a callback: run it now.
                     let v = force(self.vm, &v).map_err(|e| e.message.clone())?;
-                    to_wire(self.vm, &v, &mut Vec::new(), &mut Vec::new(), Span::default())
-                        .map_err(|e| e.message.clone())
+                    to_wire(
+                        self.vm,
+                        &v,
+                        &mut Vec::new(),
+                        &mut Vec::new(),
+                        Span::default(),
+                    )
+                    .map_err(|e| e.message.clone())
                 }
             }
             Err(e) if e.kind == ErrorKind::Interrupt => Err("KeyboardInterrupt".into()),
@@ -253,7 +284,12 @@ pub fn from_wire(w: WireValue, queue: &ReleaseQueue) -> Value {
 }
 
 /// Appends the steps that compute `lazy` and returns the operand naming its result.
-fn lazy_steps(vm: &mut Vm, lazy: &Lazy, steps: &mut Vec<Step>, spans: &mut Vec<Span>) -> Result<WireValue, Exn> {
+fn lazy_steps(
+    vm: &mut Vm,
+    lazy: &Lazy,
+    steps: &mut Vec<Step>,
+    spans: &mut Vec<Span>,
+) -> Result<WireValue, Exn> {
     let mut cur = match &lazy.root {
         LazyRoot::Import(name) => {
             steps.push(Step::Import(name.clone()));
@@ -271,7 +307,13 @@ fn lazy_steps(vm: &mut Vm, lazy: &Lazy, steps: &mut Vec<Step>, spans: &mut Vec<S
 }
 
 /// A Lisp value as an operand; lazy chains add their steps to the same request.
-pub fn to_wire(vm: &mut Vm, v: &Value, steps: &mut Vec<Step>, spans: &mut Vec<Span>, span: Span) -> Result<WireValue, Exn> {
+pub fn to_wire(
+    vm: &mut Vm,
+    v: &Value,
+    steps: &mut Vec<Step>,
+    spans: &mut Vec<Span>,
+    span: Span,
+) -> Result<WireValue, Exn> {
     Ok(match v {
         Value::Nil => WireValue::None,
         Value::Bool(b) => WireValue::Bool(*b),
@@ -294,7 +336,10 @@ pub fn to_wire(vm: &mut Vm, v: &Value, steps: &mut Vec<Step>, spans: &mut Vec<Sp
         Value::Map(m) => {
             let mut pairs = Vec::with_capacity(m.len());
             for (k, x) in m.iter() {
-                pairs.push((to_wire(vm, k, steps, spans, span)?, to_wire(vm, x, steps, spans, span)?));
+                pairs.push((
+                    to_wire(vm, k, steps, spans, span)?,
+                    to_wire(vm, x, steps, spans, span)?,
+                ));
             }
             WireValue::Dict(pairs)
         }
@@ -313,7 +358,10 @@ pub fn to_wire(vm: &mut Vm, v: &Value, steps: &mut Vec<Step>, spans: &mut Vec<Sp
         other => {
             return Err(LispError::new(
                 ErrorKind::Type,
-                format!("{} cannot be passed to Python", printer::type_and_preview(other)),
+                format!(
+                    "{} cannot be passed to Python",
+                    printer::type_and_preview(other)
+                ),
             )
             .at(span))
         }
@@ -363,7 +411,10 @@ pub fn failure_to_error(f: PyFailure, spans: &[Span]) -> Exn {
 }
 
 /// Splits call arguments into positional ones and `:keyword value` pairs.
-fn split_kwargs(args: &[Value], span: Span) -> Result<(Vec<&Value>, Vec<(String, &Value)>), Exn> {
+/// Positional arguments, and keyword arguments by name.
+type SplitArgs<'a> = (Vec<&'a Value>, Vec<(String, &'a Value)>);
+
+fn split_kwargs(args: &[Value], span: Span) -> Result<SplitArgs<'_>, Exn> {
     let mut pos = Vec::new();
     let mut kw = Vec::new();
     let mut i = 0;
@@ -407,7 +458,13 @@ pub fn call(vm: &mut Vm, callee: &Value, args: &[Value], span: Span) -> Result<V
     if let Value::Py(f) = callee {
         let simple: Option<Vec<WireValue>> = args
             .iter()
-            .map(|a| if matches!(a, Value::Keyword(_)) { None } else { plain(a) })
+            .map(|a| {
+                if matches!(a, Value::Keyword(_)) {
+                    None
+                } else {
+                    plain(a)
+                }
+            })
             .collect();
         if let Some(wargs) = simple {
             let b = backend()?;
@@ -443,7 +500,13 @@ pub fn call(vm: &mut Vm, callee: &Value, args: &[Value], span: Span) -> Result<V
 }
 
 /// Runs a single-operand step (`Await`, `Iter`, `ToLisp`...) on `v`.
-pub fn unary(vm: &mut Vm, v: &Value, make: impl FnOnce(WireValue) -> Step, mode: ResultMode, span: Span) -> Result<Value, Exn> {
+pub fn unary(
+    vm: &mut Vm,
+    v: &Value,
+    make: impl FnOnce(WireValue) -> Step,
+    mode: ResultMode,
+    span: Span,
+) -> Result<Value, Exn> {
     let mut steps = Vec::new();
     let mut spans = Vec::new();
     let w = to_wire(vm, v, &mut steps, &mut spans, span)?;
@@ -473,7 +536,11 @@ pub fn attr(target: Value, path: Vec<String>, span: Span) -> Value {
                 LazyRoot::Import(n) => LazyRoot::Import(n.clone()),
                 LazyRoot::Value(v) => LazyRoot::Value(v.clone()),
             };
-            Value::PyLazy(Rc::new(Lazy { root, path: p, span }))
+            Value::PyLazy(Rc::new(Lazy {
+                root,
+                path: p,
+                span,
+            }))
         }
         other => Value::PyLazy(Rc::new(Lazy {
             root: LazyRoot::Value(other),
@@ -484,7 +551,13 @@ pub fn attr(target: Value, path: Vec<String>, span: Span) -> Value {
 }
 
 /// `(set! (. target a b) v)`: one request, getattr `a` then setattr `b`.
-pub fn set_attr(vm: &mut Vm, target: Value, path: &[String], v: &Value, span: Span) -> Result<(), Exn> {
+pub fn set_attr(
+    vm: &mut Vm,
+    target: Value,
+    path: &[String],
+    v: &Value,
+    span: Span,
+) -> Result<(), Exn> {
     let Some((last, init)) = path.split_last() else {
         return Ok(());
     };
@@ -569,14 +642,17 @@ pub fn describe(r: &PyRef, readable: bool) -> String {
 /// Printing a lazy chain runs it (without Lisp callbacks: printing cannot call back).
 pub fn describe_lazy(l: &Lazy, readable: bool) -> String {
     let mut vm = Vm::bare();
-    match force(&mut vm, &Value::PyLazy(Rc::new(Lazy {
-        root: match &l.root {
-            LazyRoot::Import(n) => LazyRoot::Import(n.clone()),
-            LazyRoot::Value(v) => LazyRoot::Value(v.clone()),
-        },
-        path: l.path.clone(),
-        span: l.span,
-    }))) {
+    match force(
+        &mut vm,
+        &Value::PyLazy(Rc::new(Lazy {
+            root: match &l.root {
+                LazyRoot::Import(n) => LazyRoot::Import(n.clone()),
+                LazyRoot::Value(v) => LazyRoot::Value(v.clone()),
+            },
+            path: l.path.clone(),
+            span: l.span,
+        })),
+    ) {
         Ok(v) => {
             if readable {
                 printer::readable(&v)
@@ -662,7 +738,14 @@ fn same_target(a: &Value, b: &Value) -> bool {
 
 /// Calls `(target.path... args)` with the arguments on the stack from `base`, reusing the
 /// resolved function while the cache is valid.
-pub fn call_attr(vm: &mut Vm, site: &SiteCache, target: Value, path: &[String], base: usize, span: Span) -> Result<Value, Exn> {
+pub fn call_attr(
+    vm: &mut Vm,
+    site: &SiteCache,
+    target: Value,
+    path: &[String],
+    base: usize,
+    span: Span,
+) -> Result<Value, Exn> {
     let cacheable = matches!(&target, Value::PyLazy(l) if matches!(l.root, LazyRoot::Import(_)));
     if cacheable {
         let hit = site.entry.borrow().as_ref().and_then(|e| {
