@@ -37,6 +37,12 @@ pub const COMMANDS: &[Command] = &[
         run: time,
     },
     Command {
+        name: ":handles",
+        args: "",
+        help: "the Python objects the Lisp side holds, with type and repr",
+        run: handles,
+    },
+    Command {
         name: ":doc",
         args: "NAME",
         help: "what a builtin, macro or function is",
@@ -69,8 +75,19 @@ fn time(s: &mut Session, arg: &str) -> Outcome {
             return Outcome::Continue;
         }
     }
+    crate::runtime::py::set_timing(s.timing);
     let state = if s.timing { "on" } else { "off" };
     s.out(&format!("timing is {state}\n"));
+    Outcome::Continue
+}
+
+fn handles(s: &mut Session, _: &str) -> Outcome {
+    let list = crate::runtime::py::list_handles();
+    let mut text = format!("{} live Python handle(s)\n", list.len());
+    for (id, ty, repr) in list {
+        text.push_str(&format!("  h{id:<5} {ty:<24} {repr}\n"));
+    }
+    s.out(&text);
     Outcome::Continue
 }
 

@@ -19,6 +19,8 @@ use std::rc::Rc;
 pub struct Completions {
     pub names: Vec<String>,
     pub commands: Vec<String>,
+    /// Globals bound to Python values: `np.` completes from `dir()` of these.
+    pub python: std::collections::HashMap<String, crate::runtime::value::Value>,
 }
 
 pub struct ReplHelper {
@@ -60,6 +62,28 @@ impl Completer for ReplHelper {
             .map_or(0, |(i, c)| i + c.len_utf8());
         let word = &before[start..];
         let c = self.completions.borrow();
+        if let Some((base, partial)) = word.rsplit_once('.') {
+            let mut parts = base.split('.');
+            let head = parts.next().unwrap_or_default();
+            if let Some(v) = c.python.get(head) {
+                let path: Vec<String> = parts.map(str::to_string).collect();
+                let target = if path.is_empty() {
+                    v.clone()
+                } else {
+                    crate::runtime::py::attr(v.clone(), path, crate::source::Span::default())
+                };
+                let mut found: Vec<Pair> = crate::runtime::py::dir_of(&target)
+                    .into_iter()
+                    .filter(|n| n.starts_with(partial) && (partial.starts_with('_') || !n.starts_with('_')))
+                    .map(|n| Pair {
+                        display: n.clone(),
+                        replacement: format!("{base}.{n}"),
+                    })
+                    .collect();
+                found.sort_by(|a, b| a.display.cmp(&b.display));
+                return Ok((start, found));
+            }
+        }
         let pool: Box<dyn Iterator<Item = &String>> = if start == 0 && word.starts_with(':') {
             Box::new(c.commands.iter())
         } else {

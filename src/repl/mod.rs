@@ -11,6 +11,7 @@ use crate::cli::Config;
 use crate::diagnostics::RenderOptions;
 use crate::engine::Engine;
 use crate::runtime::builtins::core::{flush_stdout, write_stdout};
+use crate::bridge::ir::Stats;
 use crate::runtime::printer::readable;
 use helper::{Completions, ReplHelper};
 use owo_colors::OwoColorize;
@@ -54,6 +55,7 @@ impl Session {
             .map(|s| s.text.clone())
             .unwrap_or_default();
         let mut parser = crate::reader::Parser::new(&text, id);
+        let before = crate::runtime::py::stats();
         let started = Instant::now();
         loop {
             let form = match parser.next_form() {
@@ -82,16 +84,33 @@ impl Session {
             }
         }
         if self.timing {
-            self.show_timing(started.elapsed());
+            let after = crate::runtime::py::stats();
+            self.show_timing(started.elapsed(), before, after);
         }
     }
 
     fn show_error(&self, e: &crate::runtime::error::LispError) {
+        if e.kind == crate::runtime::error::ErrorKind::Interrupt {
+            // The terminal echoed ^C without a newline.
+            eprintln!();
+        }
         eprint!("{}", self.engine.render(e, &self.render));
     }
 
-    fn show_timing(&self, total: Duration) {
-        let line = format!("⏱ {}", format_duration(total));
+    fn show_timing(&self, total: Duration, before: Stats, after: Stats) {
+        let mut line = format!("⏱ {}", format_duration(total));
+        let requests = after.requests - before.requests;
+        if requests > 0 {
+            let python = Duration::from_nanos(after.python_nanos - before.python_nanos);
+            let bridge = Duration::from_nanos(after.bridge_nanos.saturating_sub(before.bridge_nanos));
+            line.push_str(&format!(
+                " · python {} · bridge {} · {} request{}",
+                format_duration(python),
+                format_duration(bridge),
+                requests,
+                if requests == 1 { "" } else { "s" }
+            ));
+        }
         if self.color {
             eprintln!("{}", line.dimmed());
         } else {
@@ -138,13 +157,25 @@ fn refresh_completions(session: &Session, completions: &Rc<RefCell<Completions>>
         .iter()
         .map(|c| c.name.to_string())
         .collect();
+    c.python = session
+        .engine
+        .vm
+        .bound_names()
+        .into_iter()
+        .filter_map(|s| {
+            let v = session.engine.vm.global_value(s)?;
+            v.is_py().then_some((s.name().to_string(), v))
+        })
+        .collect();
 }
 
 pub fn run(engine: Engine, config: &Config) -> i32 {
     let color = std::io::stdout().is_terminal() && config.render.color;
+    let timing = config.timing.unwrap_or(true);
+    crate::runtime::py::set_timing(timing);
     let mut session = Session {
         engine,
-        timing: config.timing.unwrap_or(true),
+        timing,
         render: config.render.clone(),
         color,
         count: 0,

@@ -125,7 +125,9 @@ impl State {
             return Some(g.bind(py).clone());
         }
         let modules = py.import("sys").ok()?.getattr("modules").ok()?;
-        let np = modules.get_item("numpy").ok()?;
+        let modules = modules.cast_into::<PyDict>().ok()?;
+        // `get_item` on a dict answers None without raising (no exception object per call).
+        let np = modules.get_item("numpy").ok()??;
         let g = np.getattr("generic").ok()?;
         *self.numpy_generic.borrow_mut() = Some(g.clone().unbind());
         Some(g)

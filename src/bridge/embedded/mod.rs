@@ -65,6 +65,7 @@ pub(crate) struct State {
     numpy_generic: RefCell<Option<Py<PyAny>>>,
     stats: Cell<Stats>,
     pub(crate) timing: Cell<bool>,
+    requests_since_drain: Cell<u32>,
 }
 
 thread_local! {
@@ -73,6 +74,17 @@ thread_local! {
     /// engine finishes the top-level form (`detach`): a hot loop of Python calls pays for
     /// attaching once, not per call.
     static HELD: Cell<Option<ffi::PyGILState_STATE>> = const { Cell::new(None) };
+}
+
+/// pyo3 does not see our long-lived attachment, so a `Py` or `PyErr` dropped during it waits
+/// in pyo3's deferred-decref pool until pyo3 itself attaches. Attaching through pyo3 every so
+/// many requests drains the pool, keeping memory flat in a long loop.
+fn drain_deferred(count: &Cell<u32>) {
+    let n = count.get().wrapping_add(1);
+    count.set(n);
+    if n % 256 == 0 {
+        Python::attach(|_| ());
+    }
 }
 
 fn ensure_attached() {
@@ -136,6 +148,7 @@ impl EmbeddedBackend {
                 numpy_generic: RefCell::new(None),
                 stats: Cell::new(Stats::default()),
                 timing: Cell::new(false),
+                requests_since_drain: Cell::new(0),
             })
         })
         .map_err(|e| format!("Python started but could not be set up: {e}"))?;
@@ -158,6 +171,8 @@ impl EmbeddedBackend {
     /// Lets other Python threads run: called between top-level forms and while the REPL waits.
     pub fn detach(&self) {
         if let Some(st) = HELD.with(|h| h.take()) {
+            // A pyo3-managed attach drains pyo3's pool of deferred decrefs.
+            Python::attach(|_| ());
             // SAFETY: releases the state taken by `ensure_attached` on this thread.
             unsafe { ffi::PyGILState_Release(st) };
         }
@@ -172,12 +187,17 @@ impl State {
             .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("missing helper"))
     }
 
-    fn flush_releases(&self, host: &mut dyn CallbackHost) {
+    /// Frees the objects of dropped Lisp handles. Called attached: each object is dropped as a
+    /// `Bound`, which decrements its count at once (a bare `Py` dropped here would wait in
+    /// pyo3's deferred pool, since pyo3 does not see our long-lived attachment).
+    fn flush_releases(&self, py: Python<'_>, host: &mut dyn CallbackHost) {
         let ids = self.queue.take();
         if !ids.is_empty() {
             let mut t = self.handles.borrow_mut();
             for id in ids {
-                drop(t.remove(id));
+                if let Some(obj) = t.remove(id) {
+                    drop(obj.into_bound(py));
+                }
             }
         }
         for id in callback::take_released() {
@@ -370,7 +390,7 @@ impl Backend for EmbeddedBackend {
         // SAFETY: attached just above; `py` does not outlive this call.
         let py = unsafe { Python::assume_attached() };
         let r = {
-            s.flush_releases(host);
+            s.flush_releases(py, host);
             callback::with_host(host, || {
                 let was = IN_PYTHON.swap(true, Ordering::SeqCst);
                 let r = s.run(py, req);
@@ -378,6 +398,7 @@ impl Backend for EmbeddedBackend {
                 r
             })
         };
+        drain_deferred(&s.requests_since_drain);
         let mut st = s.stats.get();
         st.requests += 1;
         if let Some(t) = started {
@@ -398,7 +419,7 @@ impl Backend for EmbeddedBackend {
         ensure_attached();
         // SAFETY: attached just above; `py` does not outlive this call.
         let py = unsafe { Python::assume_attached() };
-        s.flush_releases(host);
+        s.flush_releases(py, host);
         let r = callback::with_host(host, || {
             let was = IN_PYTHON.swap(true, Ordering::SeqCst);
             let r = (|| -> PyResult<WireValue> {
@@ -426,6 +447,7 @@ impl Backend for EmbeddedBackend {
             IN_PYTHON.store(was, Ordering::SeqCst);
             r.map_err(|e| s.failure(py, e, 0))
         });
+        drain_deferred(&s.requests_since_drain);
         let mut st = s.stats.get();
         st.requests += 1;
         if let Some(t) = started {

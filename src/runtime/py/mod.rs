@@ -399,11 +399,17 @@ pub fn failure_to_error(f: PyFailure, spans: &[Span]) -> Exn {
     } else {
         ErrorKind::Python(f.type_name.clone())
     };
-    let mut e = LispError::new(kind, f.message);
+    let message = if f.message.is_empty() && f.interrupt {
+        "interrupted".to_string()
+    } else {
+        f.message
+    };
+    let mut e = LispError::new(kind, message);
     if let Some(s) = span {
         e = e.at(s);
     }
-    if !f.traceback.is_empty() {
+    // A bare "KeyboardInterrupt" line says nothing the diagnostic does not.
+    if !f.traceback.is_empty() && !(f.interrupt && !f.traceback.contains("File ")) {
         e.python_traceback = Some(f.traceback);
     }
     e.python_mro = f.mro;
