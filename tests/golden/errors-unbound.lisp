@@ -1,0 +1,3 @@
+;; A misspelled name: a NameError pointing at the symbol, with a suggestion.
+(println "this line runs")
+(pritnln "hello")
