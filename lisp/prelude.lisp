@@ -3,8 +3,8 @@
 
 (defmacro defn (name & body)
   (if (string? (first body))
-    `(def ,name (fn ,name ,@(rest body)))
-    `(def ,name (fn ,name ,@body))))
+    `(def ,name (fn ,@(rest body)))
+    `(def ,name (fn ,@body))))
 
 (defmacro when (test & body)
   `(if ,test (do ,@body)))

@@ -130,15 +130,28 @@ pub fn render(e: &LispError, sources: &SourceMap, opts: &RenderOptions) -> Strin
     }
     if !e.trace.is_empty() {
         out.push_str("Lisp stack (innermost first):\n");
-        for (i, frame) in e.trace.iter().enumerate() {
-            if i == 20 && e.trace.len() > 25 {
-                out.push_str(&format!("  ... {} more frames ...\n", e.trace.len() - 25));
+        // Runs of the same frame (deep recursion) are shown once with a count.
+        let mut runs: Vec<(&crate::runtime::error::TraceFrame, usize)> = Vec::new();
+        for frame in &e.trace {
+            match runs.last_mut() {
+                Some((f, n)) if *f == frame => *n += 1,
+                _ => runs.push((frame, 1)),
             }
-            if i >= 20 && i < e.trace.len() - 5 {
+        }
+        for (i, (frame, n)) in runs.iter().enumerate() {
+            if i == 20 && runs.len() > 25 {
+                out.push_str(&format!("  ... {} more frames ...\n", runs.len() - 25));
+            }
+            if i >= 20 && i < runs.len() - 5 {
                 continue;
             }
+            let times = if *n > 1 {
+                format!(" (repeated {n} times)")
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "  in {} at {}\n",
+                "  in {} at {}{times}\n",
                 frame.function,
                 location(sources, frame.span)
             ));

@@ -120,7 +120,7 @@ pub enum ReadError {
     #[error("a map needs an even number of forms (key value ...)")]
     #[diagnostic(code(polyglot::read::odd_map))]
     OddMap {
-        #[label("{count} forms in this map")]
+        #[label("{count} form(s) in this map")]
         span: Span,
         count: usize,
     },

@@ -68,6 +68,9 @@ impl Session {
             };
             match self.engine.eval_form(&form) {
                 Ok(v) => {
+                    if crate::runtime::builtins::core::stdout_mid_line() {
+                        write_stdout("\n");
+                    }
                     flush_stdout();
                     let shown = readable(&v);
                     if self.color {

@@ -18,6 +18,7 @@ pub enum ErrorKind {
     Type,
     Value,
     ZeroDivision,
+    Overflow,
     Index,
     Key,
     /// `(throw ...)` from Lisp code.
@@ -40,6 +41,7 @@ impl ErrorKind {
             ErrorKind::Type => "TypeError",
             ErrorKind::Value => "ValueError",
             ErrorKind::ZeroDivision => "ZeroDivisionError",
+            ErrorKind::Overflow => "OverflowError",
             ErrorKind::Index => "IndexError",
             ErrorKind::Key => "KeyError",
             ErrorKind::Thrown => "LispError",
@@ -60,6 +62,7 @@ impl ErrorKind {
             ErrorKind::Type => "polyglot::eval::type",
             ErrorKind::Value => "polyglot::eval::value",
             ErrorKind::ZeroDivision => "polyglot::eval::zero_division",
+            ErrorKind::Overflow => "polyglot::eval::overflow",
             ErrorKind::Index => "polyglot::eval::index",
             ErrorKind::Key => "polyglot::eval::key",
             ErrorKind::Thrown => "polyglot::eval::thrown",

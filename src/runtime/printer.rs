@@ -23,6 +23,9 @@ pub fn display(v: &Value) -> String {
 
 /// `the string "abc"`-style description for error messages.
 pub fn type_and_preview(v: &Value) -> String {
+    if matches!(v, Value::Nil) {
+        return "nil".into();
+    }
     let mut p = readable(v);
     if p.chars().count() > 40 {
         p = p.chars().take(37).collect::<String>() + "...";

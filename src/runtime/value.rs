@@ -231,6 +231,13 @@ fn seq_len(v: &Value) -> usize {
 
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
+        // Nested collections compare recursively; grow the stack instead of overflowing it.
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.eq_inner(other))
+    }
+}
+
+impl Value {
+    fn eq_inner(&self, other: &Value) -> bool {
         use Value::*;
         match (self, other) {
             (Nil, Nil) | (Unbound, Unbound) => true,
@@ -273,6 +280,12 @@ impl Eq for Value {}
 
 impl Hash for Value {
     fn hash<H: Hasher>(&self, state: &mut H) {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.hash_inner(state))
+    }
+}
+
+impl Value {
+    fn hash_inner<H: Hasher>(&self, state: &mut H) {
         use Value::*;
         match self {
             Nil | Unbound => 0u8.hash(state),

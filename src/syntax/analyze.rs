@@ -184,13 +184,17 @@ impl<'vm> Analyzer<'vm> {
     ) -> Result<Datum, Exn> {
         let args: Vec<Value> = items[1..].iter().map(|d| self.spans.to_value(d)).collect();
         let name = items[0].as_symbol().map(|s| s.name().to_string());
-        let result = self.vm.apply(&Value::Func(mac), args).map_err(|e| {
-            let mut e = e.at(form.span);
-            e.trace.push(crate::runtime::error::TraceFrame {
-                function: format!("macro {}", name.unwrap_or_default()),
-                span: form.span,
-            });
-            e
+        let saved = std::mem::replace(&mut self.vm.call_span, form.span);
+        let result = self.vm.apply(&Value::Func(mac), args);
+        self.vm.call_span = saved;
+        let result = result.map_err(|mut e| {
+            // The macro's own frame names it; say that it ran as a macro.
+            if let Some(last) = e.trace.last_mut() {
+                if Some(&last.function) == name.as_ref() {
+                    last.function = format!("macro {}", last.function);
+                }
+            }
+            e.at(form.span)
         })?;
         self.spans.to_datum(&result, form.span)
     }
@@ -321,7 +325,7 @@ impl<'vm> Analyzer<'vm> {
             sym::DO => self.body(args, tail)?,
             sym::DEF => self.def(args, span)?,
             sym::LET => self.let_form(args, span, tail)?,
-            sym::FN => Expr::Fn(self.fn_form(args, span, None)?),
+            sym::FN => self.fn_expr(args, span)?,
             sym::DEFMACRO => {
                 let Some(name) = args.first().and_then(Datum::as_symbol) else {
                     return Err(syntax_error(
@@ -481,6 +485,26 @@ impl<'vm> Analyzer<'vm> {
         Ok(Expr::Recur(targets, values, span))
     }
 
+    /// `(fn name [params] body...)` can call itself by `name`: the name is bound around it.
+    fn fn_expr(&mut self, args: &[Datum], span: Span) -> Result<Expr, Exn> {
+        let Some(name) = args.first().and_then(Datum::as_symbol) else {
+            return Ok(Expr::Fn(self.fn_form(args, span, None)?));
+        };
+        self.push_scope();
+        let b = self.bind(name);
+        self.bindings[b].mutated = true;
+        let f = self.fn_form(args, span, None);
+        self.pop_scope();
+        let f = f?;
+        Ok(Expr::Let(
+            vec![(b, Expr::Const(Value::Nil))],
+            Box::new(Expr::Do(vec![
+                Expr::SetLocal(b, Box::new(Expr::Fn(f)), span),
+                Expr::Local(b, span),
+            ])),
+        ))
+    }
+
     /// `(fn name? (params) body...)`; params in `()` or `[]`, `&` before a rest parameter.
     pub(crate) fn fn_form(
         &mut self,
@@ -621,8 +645,14 @@ impl<'vm> Analyzer<'vm> {
                 ));
             }
             let usage = "usage: (catch e body...) or (catch ErrorType e body...)";
+            // `(catch ValueError e ...)`: a type is a capitalised name, so `(catch e e)` is
+            // the variable `e` and the body `e`.
+            let is_type = |d: &Datum| {
+                d.as_symbol()
+                    .is_some_and(|s| s.name().starts_with(|c: char| c.is_ascii_uppercase()))
+            };
             let (type_name, var, body_from) = match (items.get(1), items.get(2)) {
-                (Some(t), Some(v)) if t.as_symbol().is_some() && v.as_symbol().is_some() => (
+                (Some(t), Some(v)) if is_type(t) && v.as_symbol().is_some() => (
                     Some(t.as_symbol().expect("checked").name().to_string()),
                     v,
                     3,

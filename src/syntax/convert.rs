@@ -16,7 +16,9 @@ use std::rc::Rc;
 
 #[derive(Default)]
 pub struct SpanTable {
-    spans: HashMap<usize, Span>,
+    /// The form each remembered allocation was made from: a list a macro passes through
+    /// unchanged comes back as exactly the user's form, spans of its atoms included.
+    forms: HashMap<usize, Datum>,
     /// Keeps every remembered allocation alive, so no address is reused while we look it up.
     keep: Vec<Value>,
 }
@@ -31,15 +33,18 @@ fn address(v: &Value) -> Option<usize> {
 }
 
 impl SpanTable {
-    fn remember(&mut self, v: &Value, span: Span) {
-        if let Some(a) = address(v) {
-            self.spans.insert(a, span);
-            self.keep.push(v.clone());
-        }
-    }
-
     pub fn to_value(&mut self, d: &Datum) -> Value {
-        datum_to_value_with(d, &mut |v, s| self.remember(v, s))
+        let mut seen = Vec::new();
+        let v = datum_to_value_with(d, &mut |v, d| {
+            if let Some(a) = address(v) {
+                seen.push((a, v.clone(), d.clone()));
+            }
+        });
+        for (a, v, d) in seen {
+            self.forms.insert(a, d);
+            self.keep.push(v);
+        }
+        v
     }
 
     /// Converts a macro's result back into a form. `span` is the macro call's span.
@@ -47,7 +52,7 @@ impl SpanTable {
         value_to_datum(
             v,
             span,
-            &|v| address(v).and_then(|a| self.spans.get(&a).copied()),
+            &|v| address(v).and_then(|a| self.forms.get(&a).cloned()),
             0,
         )
     }
@@ -58,7 +63,7 @@ pub fn datum_to_value(d: &Datum) -> Value {
     datum_to_value_with(d, &mut |_, _| {})
 }
 
-fn datum_to_value_with(d: &Datum, note: &mut dyn FnMut(&Value, Span)) -> Value {
+fn datum_to_value_with(d: &Datum, note: &mut dyn FnMut(&Value, &Datum)) -> Value {
     let v = match &d.kind {
         DatumKind::Nil => return Value::Nil,
         DatumKind::Bool(b) => return Value::Bool(*b),
@@ -86,7 +91,7 @@ fn datum_to_value_with(d: &Datum, note: &mut dyn FnMut(&Value, Span)) -> Value {
             Value::Map(Rc::new(m))
         }
     };
-    note(&v, d.span);
+    note(&v, d);
     v
 }
 
@@ -94,13 +99,15 @@ fn datum_to_value_with(d: &Datum, note: &mut dyn FnMut(&Value, Span)) -> Value {
 pub fn value_to_datum(
     v: &Value,
     span: Span,
-    lookup: &dyn Fn(&Value) -> Option<Span>,
+    lookup: &dyn Fn(&Value) -> Option<Datum>,
     depth: usize,
 ) -> Result<Datum, Exn> {
     if depth > crate::reader::MAX_DEPTH {
         return Err(syntax_error("macro expansion is nested too deeply", span));
     }
-    let span = lookup(v).unwrap_or(span);
+    if let Some(original) = lookup(v) {
+        return Ok(original);
+    }
     let conv = |x: &Value| value_to_datum(x, span, lookup, depth + 1);
     let kind = match v {
         Value::Nil => DatumKind::Nil,

@@ -208,6 +208,11 @@ pub fn write_stdout(text: &str) {
     }
 }
 
+/// Did the last write leave a line without its newline (the REPL then starts a new one)?
+pub fn stdout_mid_line() -> bool {
+    PENDING.with(|p| p.get())
+}
+
 /// Before Python writes to the same stdout: flush what `print` left in the buffer.
 pub fn flush_stdout_if_pending() {
     if PENDING.with(|p| p.replace(false)) {

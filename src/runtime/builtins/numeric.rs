@@ -80,6 +80,19 @@ fn float(n: &Num) -> f64 {
     }
 }
 
+fn overflow(message: &str) -> Box<LispError> {
+    LispError::new(ErrorKind::Overflow, message)
+}
+
+/// Like `float`, but an integer too large for a float is an `OverflowError` (as in Python).
+fn float_checked(n: &Num) -> Result<f64, Box<LispError>> {
+    let f = float(n);
+    if f.is_infinite() && matches!(n, Num::B(_)) {
+        return Err(overflow("int too large to convert to float"));
+    }
+    Ok(f)
+}
+
 fn to_value(n: Num) -> Value {
     match n {
         Num::I(i) => Value::Int(i),
@@ -120,8 +133,13 @@ fn fold(
     flt: fn(f64, f64) -> f64,
 ) -> BuiltinResult {
     let mut acc = Num::I(unit);
+    let any_float = args.iter().any(|a| matches!(a, Value::Float(_)));
     for v in args {
-        acc = arith(acc, num(v, op)?, int, bigop, flt);
+        let n = num(v, op)?;
+        if any_float {
+            float_checked(&n)?;
+        }
+        acc = arith(acc, n, int, bigop, flt);
     }
     Ok(to_value(acc))
 }
@@ -320,10 +338,12 @@ fn not_eq(args: &[Value]) -> BuiltinResult {
 }
 
 fn inc(args: &[Value]) -> BuiltinResult {
+    num(&args[0], "inc")?;
     add(&[args[0].clone(), Value::Int(1)])
 }
 
 fn dec(args: &[Value]) -> BuiltinResult {
+    num(&args[0], "dec")?;
     sub(&[args[0].clone(), Value::Int(1)])
 }
 
@@ -368,11 +388,17 @@ fn pow(args: &[Value]) -> BuiltinResult {
         }
         _ => {
             if is_zero_num(&a) && float(&b) < 0.0 {
-                return Err(zero_division(
-                    "0.0 cannot be raised to a negative power; division",
+                return Err(LispError::new(
+                    ErrorKind::ZeroDivision,
+                    "0.0 cannot be raised to a negative power",
                 ));
             }
-            Value::Float(float(&a).powf(float(&b)))
+            let (x, y) = (float_checked(&a)?, float_checked(&b)?);
+            let r = x.powf(y);
+            if r.is_infinite() && x.is_finite() && y.is_finite() {
+                return Err(overflow("numerical result out of range"));
+            }
+            Value::Float(r)
         }
     })
 }
@@ -385,7 +411,7 @@ fn to_float(args: &[Value]) -> BuiltinResult {
                 format!("could not convert string to float: {:?}", s.as_str()),
             )
         }),
-        v => Ok(Value::Float(float(&num(v, "float")?))),
+        v => Ok(Value::Float(float_checked(&num(v, "float")?)?)),
     }
 }
 
