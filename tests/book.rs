@@ -3,6 +3,7 @@
 //! script's output must be exactly that text. A fence marked ```` ```lisp,error ```` must fail,
 //! and its following text fence is compared with stdout plus stderr. ```` ```lisp,norun ````
 //! fences (REPL sessions, long-running examples) are only read, not run.
+//! `BLESS=1 cargo test --test book` rewrites the text fences from the actual output.
 
 use std::io::Write;
 use std::path::Path;
@@ -15,6 +16,8 @@ struct Example {
     expect_error: bool,
     run: bool,
     output: Option<String>,
+    /// Line range (0-based, end exclusive) of the expected output's content.
+    output_lines: Option<(usize, usize)>,
 }
 
 fn examples(md: &str, file: &str) -> Vec<Example> {
@@ -41,22 +44,26 @@ fn examples(md: &str, file: &str) -> Vec<Example> {
                 expect_error: info.contains("error"),
                 run: !info.contains("norun"),
                 output: None,
+                output_lines: None,
             });
             // A text fence right after (blank lines allowed) is the expected output.
             while lines.peek().is_some_and(|(_, l)| l.trim().is_empty()) {
                 lines.next();
             }
             if lines.peek().is_some_and(|(_, l)| l.trim() == "```text") {
-                lines.next();
+                let start = lines.next().map_or(0, |(i, _)| i + 1);
+                let mut end = start;
                 let mut expected = String::new();
-                for (_, l) in lines.by_ref() {
+                for (i, l) in lines.by_ref() {
                     if l.trim_start().starts_with("```") {
+                        end = i;
                         break;
                     }
                     expected.push_str(l);
                     expected.push('\n');
                 }
                 if let Some(last) = out.last_mut() {
+                    last.output_lines = Some((start, end));
                     last.output = Some(expected);
                 }
             }
@@ -86,6 +93,9 @@ fn book_examples_run() {
         "the book should have examples, found {}",
         all.len()
     );
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut blessed: std::collections::BTreeMap<String, Vec<((usize, usize), String)>> =
+        Default::default();
     let mut failures = Vec::new();
     for ex in all.iter().filter(|e| e.run) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_polyglot"))
@@ -126,12 +136,32 @@ fn book_examples_run() {
             } else {
                 stdout.clone()
             };
+            if bless && &got != want {
+                if let Some(range) = ex.output_lines {
+                    blessed
+                        .entry(ex.file.clone())
+                        .or_default()
+                        .push((range, got.clone()));
+                }
+                continue;
+            }
             if &got != want {
                 failures.push(format!(
                     "{place}: output differs\n--- want\n{want}--- got\n{got}"
                 ));
             }
         }
+    }
+    for (file, mut edits) in blessed {
+        let path = src.join(&file);
+        let text = std::fs::read_to_string(&path).expect("read chapter");
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        edits.sort_by(|a, b| b.0.cmp(&a.0));
+        for ((start, end), got) in edits {
+            let new: Vec<String> = got.lines().map(str::to_string).collect();
+            lines.splice(start..end, new);
+        }
+        std::fs::write(&path, lines.join("\n") + "\n").expect("write chapter");
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

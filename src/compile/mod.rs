@@ -136,10 +136,10 @@ impl<'a> Gen<'a> {
             Expr::DefMacro(id, fe, _) => {
                 let (id, make) = (*id, self.closure(fe));
                 Box::new(move |vm, f| {
-                    let Value::Func(c) = make(vm, f)? else {
+                    let Value::Func(ref c) = make(vm, f)? else {
                         unreachable!("closure() makes functions")
                     };
-                    vm.globals[id] = Value::Macro(c);
+                    vm.globals[id] = Value::Macro(c.clone());
                     Ok(Value::Symbol(vm.global_name(id)))
                 })
             }

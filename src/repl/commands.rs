@@ -103,7 +103,7 @@ fn doc(s: &mut Session, arg: &str) -> Outcome {
         match s.engine.vm.global_value(intern(name)) {
             Some(Value::Builtin(b)) => format!("{name}: builtin\n  {}\n", b.doc),
             Some(Value::Macro(_)) => format!("{name}: macro (from the prelude or your code)\n"),
-            Some(Value::Func(f)) => format!(
+            Some(Value::Func(ref f)) => format!(
                 "{name}: function taking {}\n",
                 crate::runtime::describe_arity(
                     f.proto.nparams,

@@ -74,7 +74,9 @@ impl Completer for ReplHelper {
                 };
                 let mut found: Vec<Pair> = crate::runtime::py::dir_of(&target)
                     .into_iter()
-                    .filter(|n| n.starts_with(partial) && (partial.starts_with('_') || !n.starts_with('_')))
+                    .filter(|n| {
+                        n.starts_with(partial) && (partial.starts_with('_') || !n.starts_with('_'))
+                    })
                     .map(|n| Pair {
                         display: n.clone(),
                         replacement: format!("{base}.{n}"),

@@ -7,11 +7,11 @@ mod helper;
 
 pub use helper::{colorize, input_state};
 
+use crate::bridge::ir::Stats;
 use crate::cli::Config;
 use crate::diagnostics::RenderOptions;
 use crate::engine::Engine;
 use crate::runtime::builtins::core::{flush_stdout, write_stdout};
-use crate::bridge::ir::Stats;
 use crate::runtime::printer::readable;
 use helper::{Completions, ReplHelper};
 use owo_colors::OwoColorize;
@@ -105,7 +105,8 @@ impl Session {
         let requests = after.requests - before.requests;
         if requests > 0 {
             let python = Duration::from_nanos(after.python_nanos - before.python_nanos);
-            let bridge = Duration::from_nanos(after.bridge_nanos.saturating_sub(before.bridge_nanos));
+            let bridge =
+                Duration::from_nanos(after.bridge_nanos.saturating_sub(before.bridge_nanos));
             line.push_str(&format!(
                 " · python {} · bridge {} · {} request{}",
                 format_duration(python),

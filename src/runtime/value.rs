@@ -352,3 +352,51 @@ mod tests {
         drop(l);
     }
 }
+
+thread_local! {
+    static DROP_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    static DEFERRED: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Nested vectors and maps would be freed recursively, one Rust frame per level: a vector
+/// nested 100,000 deep would overflow the stack. Past a fixed depth, inner collections are set
+/// aside and freed iteratively by the outermost drop.
+impl Drop for Value {
+    fn drop(&mut self) {
+        let owned_collection = match self {
+            Value::Vector(v) => Rc::strong_count(v) == 1 && !v.is_empty(),
+            Value::Map(m) => Rc::strong_count(m) == 1 && !m.is_empty(),
+            _ => false,
+        };
+        if !owned_collection {
+            return;
+        }
+        let depth = DROP_DEPTH.with(|d| d.get());
+        if depth >= 256 {
+            let taken = std::mem::replace(self, Value::Nil);
+            let _ = DEFERRED.try_with(|q| q.borrow_mut().push(taken));
+            return;
+        }
+        DROP_DEPTH.with(|d| d.set(depth + 1));
+        // Empty the collection here, counting depth; the emptied shell then drops trivially.
+        match self {
+            Value::Vector(v) => {
+                if let Some(items) = Rc::get_mut(v) {
+                    drop(std::mem::take(items));
+                }
+            }
+            Value::Map(m) => {
+                if let Some(entries) = Rc::get_mut(m) {
+                    drop(std::mem::take(entries));
+                }
+            }
+            _ => {}
+        }
+        DROP_DEPTH.with(|d| d.set(depth));
+        if depth == 0 {
+            while let Some(next) = DEFERRED.with(|q| q.borrow_mut().pop()) {
+                drop(next);
+            }
+        }
+    }
+}

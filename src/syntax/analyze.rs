@@ -171,7 +171,7 @@ impl<'vm> Analyzer<'vm> {
             return None;
         }
         match self.vm.global_value(name) {
-            Some(Value::Macro(m)) => Some(m),
+            Some(Value::Macro(ref m)) => Some(m.clone()),
             _ => None,
         }
     }

@@ -409,7 +409,7 @@ pub fn failure_to_error(f: PyFailure, spans: &[Span]) -> Exn {
         e = e.at(s);
     }
     // A bare "KeyboardInterrupt" line says nothing the diagnostic does not.
-    if !f.traceback.is_empty() && !(f.interrupt && !f.traceback.contains("File ")) {
+    if !f.traceback.is_empty() && (!f.interrupt || f.traceback.contains("File ")) {
         e.python_traceback = Some(f.traceback);
     }
     e.python_mro = f.mro;
@@ -534,7 +534,7 @@ pub fn force(vm: &mut Vm, v: &Value) -> Result<Value, Exn> {
 
 /// `(. target a b)`: extends a lazy chain, or starts one.
 pub fn attr(target: Value, path: Vec<String>, span: Span) -> Value {
-    match target {
+    match &target {
         Value::PyLazy(l) => {
             let mut p = l.path.clone();
             p.extend(path);
@@ -548,8 +548,8 @@ pub fn attr(target: Value, path: Vec<String>, span: Span) -> Value {
                 span,
             }))
         }
-        other => Value::PyLazy(Rc::new(Lazy {
-            root: LazyRoot::Value(other),
+        _ => Value::PyLazy(Rc::new(Lazy {
+            root: LazyRoot::Value(target.clone()),
             path,
             span,
         })),
@@ -618,7 +618,9 @@ pub fn items(vm: &mut Vm, v: &Value, limit: Option<usize>, span: Span) -> Result
             None => 4096,
         };
         let chunk = unary(vm, &it, |w| Step::Take(w, want), ResultMode::Items, span)?;
-        let Value::Vector(chunk) = chunk else { break };
+        let Value::Vector(ref chunk) = chunk else {
+            break;
+        };
         if chunk.is_empty() {
             break;
         }
@@ -688,7 +690,7 @@ pub fn dir_of(v: &Value) -> Vec<String> {
         Value::PyLazy(_) => {
             let mut vm = Vm::bare();
             match force(&mut vm, v) {
-                Ok(Value::Py(r)) => b.dir(r.id),
+                Ok(Value::Py(ref r)) => b.dir(r.id),
                 _ => Vec::new(),
             }
         }
