@@ -9,6 +9,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+/// A text fence's line range (0-based, end exclusive) and its new content.
+type Edit = ((usize, usize), String);
+
 struct Example {
     file: String,
     line: usize,
@@ -94,8 +97,7 @@ fn book_examples_run() {
         all.len()
     );
     let bless = std::env::var_os("BLESS").is_some();
-    let mut blessed: std::collections::BTreeMap<String, Vec<((usize, usize), String)>> =
-        Default::default();
+    let mut blessed: std::collections::BTreeMap<String, Vec<Edit>> = Default::default();
     let mut failures = Vec::new();
     for ex in all.iter().filter(|e| e.run) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_polyglot"))
@@ -156,7 +158,7 @@ fn book_examples_run() {
         let path = src.join(&file);
         let text = std::fs::read_to_string(&path).expect("read chapter");
         let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-        edits.sort_by(|a, b| b.0.cmp(&a.0));
+        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
         for ((start, end), got) in edits {
             let new: Vec<String> = got.lines().map(str::to_string).collect();
             lines.splice(start..end, new);
