@@ -35,19 +35,11 @@ pub enum WireValue {
     Callback(CallbackId),
     /// The result of an earlier step of the same request.
     Step(usize),
-    /// Raw typed-array memory shared with Python (zero copy): address, element count, dtype,
-    /// shape. The Lisp side guarantees the memory outlives the Python view (see `owner`).
-    Buffer(BufferRef),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct BufferRef {
-    pub ptr: usize,
-    pub len: usize,
-    pub dtype: &'static str,
-    pub shape: Vec<usize>,
-    /// A handle whose lifetime keeps the memory valid (the Lisp array's owner capsule).
-    pub owner: Option<HandleId>,
+    /// Typed-array memory shared with Python without copying: reaches Python as a 1-D NumPy
+    /// array over the same memory (a memoryview without NumPy); comes back from `->lisp`.
+    Array(std::rc::Rc<crate::bridge::buffer::SharedBuffer>),
+    /// `(as-nd a shape dtype)`: an ndarray of this shape over the array's memory.
+    ArrayView(std::rc::Rc<crate::bridge::buffer::SharedBuffer>, Vec<usize>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -2,6 +2,7 @@
 //! and the backends. Nothing here imports the Lisp runtime or syntax; the runtime converts its
 //! values to [`ir::WireValue`]s and back.
 
+pub mod buffer;
 pub mod handles;
 pub mod interrupt;
 pub mod ir;

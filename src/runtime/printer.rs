@@ -80,6 +80,31 @@ pub fn format_float(f: f64) -> String {
     }
 }
 
+/// Elements shown when a typed array prints.
+const ARRAY_PREVIEW: usize = 8;
+
+/// `#<float32array len 4 [1.0 2.0 3.0 4.0]>`: the dtype, the length, the first elements.
+fn write_array(out: &mut String, b: &crate::bridge::buffer::SharedBuffer) {
+    use crate::bridge::buffer::Elem;
+    let _ = write!(out, "#<{}array len {} [", b.dtype().name(), b.len());
+    for i in 0..b.len().min(ARRAY_PREVIEW) {
+        if i > 0 {
+            out.push(' ');
+        }
+        match b.get(i) {
+            Some(Elem::Int(x)) => {
+                let _ = write!(out, "{x}");
+            }
+            Some(Elem::Float(f)) => out.push_str(&format_float(f)),
+            None => {}
+        }
+    }
+    if b.len() > ARRAY_PREVIEW {
+        out.push_str(" ...");
+    }
+    out.push_str("]>");
+}
+
 fn write_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
@@ -176,6 +201,7 @@ fn write_inner(out: &mut String, v: &Value, readable: bool, depth: usize) {
         Value::Error(e) => {
             let _ = write!(out, "#<error {}: {}>", e.kind.type_name(), e.message);
         }
+        Value::Array(b) => write_array(out, b),
         Value::Py(r) => out.push_str(&crate::runtime::py::describe(r, readable)),
         Value::PyLazy(l) => out.push_str(&crate::runtime::py::describe_lazy(l, readable)),
         Value::Cell(c) => write_value(out, &c.borrow(), readable, depth),

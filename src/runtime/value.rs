@@ -38,6 +38,8 @@ pub enum Value {
     Macro(Rc<Closure>),
     /// A caught error, as bound by `(catch e ...)`.
     Error(Rc<LispError>),
+    /// A typed array (`float32array` ...): memory that NumPy can share without copying.
+    Array(Rc<crate::bridge::buffer::SharedBuffer>),
     /// A Python object (a handle into the bridge's table).
     Py(Rc<crate::runtime::py::PyRef>),
     /// A Python attribute chain not yet run (`(. np sum)`, `($py "numpy")`).
@@ -188,6 +190,7 @@ impl Value {
             Value::Func(_) | Value::Builtin(_) => "fn".into(),
             Value::Macro(_) => "macro".into(),
             Value::Error(_) => "error".into(),
+            Value::Array(b) => format!("{}array", b.dtype().name()),
             Value::Py(r) => crate::runtime::py::type_name(r),
             Value::PyLazy(_) => "py-chain".into(),
             Value::Cell(_) => "cell".into(),
@@ -269,6 +272,11 @@ impl Value {
             (Builtin(a), Builtin(b)) => std::ptr::eq(*a, *b),
             (Error(a), Error(b)) => Rc::ptr_eq(a, b),
             (Py(a), Py(b)) => a.id == b.id,
+            (Array(a), Array(b)) => {
+                a.dtype() == b.dtype()
+                    && a.len() == b.len()
+                    && (0..a.len()).all(|i| a.get(i) == b.get(i))
+            }
             (PyLazy(a), PyLazy(b)) => Rc::ptr_eq(a, b),
             (Cell(a), Cell(b)) => Rc::ptr_eq(a, b),
             _ => false,
@@ -313,6 +321,7 @@ impl Value {
             Builtin(b) => (*b as *const _ as usize).hash(state),
             Error(e) => (Rc::as_ptr(e) as usize).hash(state),
             Py(r) => (r.id.index, r.id.generation).hash(state),
+            Array(b) => (b.dtype(), b.len()).hash(state),
             PyLazy(l) => (Rc::as_ptr(l) as usize).hash(state),
             Cell(c) => (Rc::as_ptr(c) as usize).hash(state),
         }

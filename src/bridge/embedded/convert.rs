@@ -74,7 +74,8 @@ impl State {
                 .get(*i)
                 .cloned()
                 .ok_or_else(|| PyValueError::new_err("internal: bad step reference"))?,
-            WireValue::Buffer(b) => self.buffer_to_ndarray(py, b)?,
+            WireValue::Array(b) => self.array_to_py(py, b, None)?,
+            WireValue::ArrayView(b, shape) => self.array_to_py(py, b, Some(shape))?,
         })
     }
 
@@ -166,7 +167,7 @@ impl State {
                 return Ok(WireValue::Dict(pairs));
             }
             if let Some(b) = self.ndarray_to_buffer(py, &obj)? {
-                return Ok(WireValue::Buffer(b));
+                return Ok(WireValue::Array(b));
             }
         }
         Ok(WireValue::Handle(self.new_handle(obj)))

@@ -41,6 +41,10 @@ def run_awaitable(x):
     return _loop.run_until_complete(_wrap())
 def format_exc(e):
     return ''.join(traceback.format_exception(type(e), e, e.__traceback__))
+def as_nd(mem, dtype, shape):
+    import numpy
+    a = numpy.frombuffer(mem, dtype=dtype)
+    return a if shape is None else a.reshape(shape)
 import itertools
 def take(it, n):
     return list(itertools.islice(it, n))
@@ -180,7 +184,7 @@ impl EmbeddedBackend {
 }
 
 impl State {
-    fn helper<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    pub(crate) fn helper<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         self.helpers
             .bind(py)
             .get_item(name)?

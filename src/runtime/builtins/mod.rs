@@ -1,6 +1,7 @@
 //! The builtin functions, grouped by topic. Each is a static [`Builtin`] (name, arity, function,
 //! one-line doc) so the table can be listed (`:doc`, completion) and looked up by name.
 
+pub mod arrays;
 pub mod core;
 pub mod numeric;
 pub mod seq;
@@ -47,6 +48,7 @@ pub fn all() -> impl Iterator<Item = &'static Builtin> {
         .chain(seq::BUILTINS)
         .chain(core::BUILTINS)
         .chain(crate::runtime::py::builtins::BUILTINS)
+        .chain(arrays::tables().into_iter().flatten())
 }
 
 pub fn lookup(name: &str) -> Option<&'static Builtin> {

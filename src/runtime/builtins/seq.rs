@@ -60,6 +60,9 @@ pub fn items(v: &Value, op: &str) -> Result<Vec<Value>, Exn> {
             .map(|(k, v)| Value::vector(vec![k.clone(), v.clone()]))
             .collect()),
         Value::Str(s) => Ok(s.chars().map(|c| Value::str(&c.to_string())).collect()),
+        Value::Array(b) => Ok((0..b.len())
+            .filter_map(|i| b.get(i).map(super::arrays::elem_value))
+            .collect()),
         other => Err(want(op, "a collection", other)),
     }
 }
@@ -97,6 +100,7 @@ fn count(args: &[Value]) -> BuiltinResult {
         Value::Vector(v) => v.len(),
         Value::Map(m) => m.len(),
         Value::Str(s) => s.chars().count(),
+        Value::Array(b) => b.len(),
         other => return Err(want("count", "a collection", other)),
     };
     Ok(Value::Int(n as i64))

@@ -92,6 +92,7 @@ fn py_exec(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 }
 
 fn to_lisp(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
+    // A lone ndarray comes back as a typed array over its memory (`Deep` keeps it shared).
     if !args[0].is_py() {
         return Ok(args[0].clone());
     }

@@ -279,7 +279,8 @@ pub fn from_wire(w: WireValue, queue: &ReleaseQueue) -> Value {
             id,
             queue: queue.clone(),
         })),
-        WireValue::Callback(_) | WireValue::Step(_) | WireValue::Buffer(_) => Value::Nil,
+        WireValue::Array(b) | WireValue::ArrayView(b, _) => Value::Array(b),
+        WireValue::Callback(_) | WireValue::Step(_) => Value::Nil,
     }
 }
 
@@ -345,6 +346,7 @@ pub fn to_wire(
         }
         Value::Py(r) => WireValue::Handle(r.id),
         Value::PyLazy(l) => lazy_steps(vm, l, steps, spans)?,
+        Value::Array(b) => WireValue::Array(b.clone()),
         Value::Func(_) | Value::Builtin(_) => {
             let id = vm.next_callback;
             vm.next_callback = vm.next_callback.wrapping_add(1);

@@ -1,0 +1,294 @@
+//! Typed-array memory shared between the Lisp and Python without copying.
+//!
+//! A [`SharedBuffer`] is a typed run of elements at a fixed address. Its memory is owned either
+//! by Rust (a Lisp `(float32array ...)`) or by a Python object (an ndarray viewed by `->lisp`,
+//! kept alive through a handle). Both sides hold an `Rc` to the buffer — the Lisp value, and
+//! the Python object exposing it through the buffer protocol — so the memory lives as long as
+//! either side uses it, whichever lets go first. No pyo3 here.
+
+use super::handles::ReleaseQueue;
+use super::ir::HandleId;
+use std::cell::Cell;
+use std::fmt;
+
+/// Element types of typed arrays, with NumPy's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DType {
+    F32,
+    F64,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+}
+
+pub const ALL_DTYPES: [DType; 10] = [
+    DType::F32,
+    DType::F64,
+    DType::I8,
+    DType::I16,
+    DType::I32,
+    DType::I64,
+    DType::U8,
+    DType::U16,
+    DType::U32,
+    DType::U64,
+];
+
+impl DType {
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+            DType::I8 => "int8",
+            DType::I16 => "int16",
+            DType::I32 => "int32",
+            DType::I64 => "int64",
+            DType::U8 => "uint8",
+            DType::U16 => "uint16",
+            DType::U32 => "uint32",
+            DType::U64 => "uint64",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<DType> {
+        ALL_DTYPES.iter().copied().find(|d| d.name() == name)
+    }
+
+    /// From NumPy's kind character and item size.
+    pub fn from_kind(kind: u8, itemsize: usize) -> Option<DType> {
+        Some(match (kind, itemsize) {
+            (b'f', 4) => DType::F32,
+            (b'f', 8) => DType::F64,
+            (b'i', 1) => DType::I8,
+            (b'i', 2) => DType::I16,
+            (b'i', 4) => DType::I32,
+            (b'i', 8) => DType::I64,
+            (b'u', 1) => DType::U8,
+            (b'u', 2) => DType::U16,
+            (b'u', 4) => DType::U32,
+            (b'u', 8) => DType::U64,
+            _ => return None,
+        })
+    }
+
+    pub fn size(self) -> usize {
+        match self {
+            DType::I8 | DType::U8 => 1,
+            DType::I16 | DType::U16 => 2,
+            DType::F32 | DType::I32 | DType::U32 => 4,
+            DType::F64 | DType::I64 | DType::U64 => 8,
+        }
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F32 | DType::F64)
+    }
+}
+
+/// One element, widened.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Elem {
+    Int(i128),
+    Float(f64),
+}
+
+enum Owner {
+    /// Rust memory, as `u64`s so every element type is aligned.
+    Rust(#[allow(dead_code)] Box<[u64]>),
+    /// A Python object (the ndarray) kept alive by a handle; released when the buffer drops.
+    Python(HandleId, ReleaseQueue),
+}
+
+pub struct SharedBuffer {
+    ptr: *mut u8,
+    len: usize,
+    dtype: DType,
+    readonly: bool,
+    owner: Owner,
+    /// Python objects currently exposing this memory (diagnostics and tests).
+    pub exports: Cell<usize>,
+}
+
+impl fmt::Debug for SharedBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SharedBuffer({} x {})", self.len, self.dtype.name())
+    }
+}
+
+impl PartialEq for SharedBuffer {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Drop for SharedBuffer {
+    fn drop(&mut self) {
+        if let Owner::Python(id, queue) = &self.owner {
+            queue.push(*id);
+        }
+    }
+}
+
+impl SharedBuffer {
+    /// A zeroed array of `len` elements, owned by Rust.
+    pub fn zeroed(dtype: DType, len: usize) -> SharedBuffer {
+        let words = (len * dtype.size()).div_ceil(8).max(1);
+        let mut storage = vec![0u64; words].into_boxed_slice();
+        let ptr = storage.as_mut_ptr() as *mut u8;
+        SharedBuffer {
+            ptr,
+            len,
+            dtype,
+            readonly: false,
+            owner: Owner::Rust(storage),
+            exports: Cell::new(0),
+        }
+    }
+
+    /// Memory owned by a Python object that `handle` keeps alive.
+    ///
+    /// # Safety
+    /// `ptr` must point to `len` elements of `dtype`, suitably aligned, valid for as long as the
+    /// handle's object is alive (released through `queue` when this buffer drops).
+    pub unsafe fn borrowed(
+        ptr: *mut u8,
+        len: usize,
+        dtype: DType,
+        readonly: bool,
+        handle: HandleId,
+        queue: ReleaseQueue,
+    ) -> SharedBuffer {
+        SharedBuffer {
+            ptr,
+            len,
+            dtype,
+            readonly,
+            owner: Owner::Python(handle, queue),
+            exports: Cell::new(0),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+    pub fn readonly(&self) -> bool {
+        self.readonly
+    }
+    pub fn byte_len(&self) -> usize {
+        self.len * self.dtype.size()
+    }
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.ptr
+    }
+    pub fn owned_by_python(&self) -> bool {
+        matches!(self.owner, Owner::Python(..))
+    }
+
+    /// Element `i`, or `None` past the end.
+    pub fn get(&self, i: usize) -> Option<Elem> {
+        if i >= self.len {
+            return None;
+        }
+        // SAFETY: i < len and the memory is valid for len elements of dtype (constructors);
+        // unaligned reads keep this sound even for odd views.
+        unsafe {
+            let p = self.ptr.add(i * self.dtype.size());
+            Some(match self.dtype {
+                DType::F32 => Elem::Float(p.cast::<f32>().read_unaligned() as f64),
+                DType::F64 => Elem::Float(p.cast::<f64>().read_unaligned()),
+                DType::I8 => Elem::Int(p.cast::<i8>().read_unaligned() as i128),
+                DType::I16 => Elem::Int(p.cast::<i16>().read_unaligned() as i128),
+                DType::I32 => Elem::Int(p.cast::<i32>().read_unaligned() as i128),
+                DType::I64 => Elem::Int(p.cast::<i64>().read_unaligned() as i128),
+                DType::U8 => Elem::Int(p.read() as i128),
+                DType::U16 => Elem::Int(p.cast::<u16>().read_unaligned() as i128),
+                DType::U32 => Elem::Int(p.cast::<u32>().read_unaligned() as i128),
+                DType::U64 => Elem::Int(p.cast::<u64>().read_unaligned() as i128),
+            })
+        }
+    }
+
+    /// Stores `v` at `i`. Errors: past the end, read-only memory, a value the element type
+    /// cannot hold (an integer out of range, a float into an integer array).
+    pub fn set(&self, i: usize, v: Elem) -> Result<(), String> {
+        if i >= self.len {
+            return Err(format!(
+                "index {i} out of range for an array of {}",
+                self.len
+            ));
+        }
+        if self.readonly {
+            return Err("this array is read-only (its NumPy memory is not writeable)".into());
+        }
+        let int = |lo: i128, hi: i128| match v {
+            Elem::Int(x) if (lo..=hi).contains(&x) => Ok(x),
+            Elem::Int(x) => Err(format!("{x} does not fit in {}", self.dtype.name())),
+            Elem::Float(_) => Err(format!("{} holds integers, not floats", self.dtype.name())),
+        };
+        let float = match v {
+            Elem::Int(x) => x as f64,
+            Elem::Float(f) => f,
+        };
+        // SAFETY: bounds checked above; the memory is writable (not readonly) and valid.
+        unsafe {
+            let p = self.ptr.add(i * self.dtype.size());
+            match self.dtype {
+                DType::F32 => p.cast::<f32>().write_unaligned(float as f32),
+                DType::F64 => p.cast::<f64>().write_unaligned(float),
+                DType::I8 => p
+                    .cast::<i8>()
+                    .write_unaligned(int(i8::MIN as i128, i8::MAX as i128)? as i8),
+                DType::I16 => p
+                    .cast::<i16>()
+                    .write_unaligned(int(i16::MIN as i128, i16::MAX as i128)? as i16),
+                DType::I32 => p
+                    .cast::<i32>()
+                    .write_unaligned(int(i32::MIN as i128, i32::MAX as i128)? as i32),
+                DType::I64 => p
+                    .cast::<i64>()
+                    .write_unaligned(int(i64::MIN as i128, i64::MAX as i128)? as i64),
+                DType::U8 => p.write(int(0, u8::MAX as i128)? as u8),
+                DType::U16 => p
+                    .cast::<u16>()
+                    .write_unaligned(int(0, u16::MAX as i128)? as u16),
+                DType::U32 => p
+                    .cast::<u32>()
+                    .write_unaligned(int(0, u32::MAX as i128)? as u32),
+                DType::U64 => p
+                    .cast::<u64>()
+                    .write_unaligned(int(0, u64::MAX as i128)? as u64),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_round_trip_and_check_range() {
+        let b = SharedBuffer::zeroed(DType::U8, 3);
+        b.set(1, Elem::Int(255)).unwrap();
+        assert_eq!(b.get(1), Some(Elem::Int(255)));
+        assert!(b.set(0, Elem::Int(256)).is_err());
+        assert!(b.set(3, Elem::Int(1)).is_err());
+        assert!(b.set(0, Elem::Float(1.5)).is_err());
+        let f = SharedBuffer::zeroed(DType::F32, 2);
+        f.set(0, Elem::Int(2)).unwrap();
+        assert_eq!(f.get(0), Some(Elem::Float(2.0)));
+        assert_eq!(f.get(2), None);
+    }
+}

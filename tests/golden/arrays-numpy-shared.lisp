@@ -1,0 +1,21 @@
+;; as-nd shares memory with NumPy: writes on either side are seen by the other.
+(def np ($py "numpy"))
+(println (let ((np ($py "numpy"))) (await ((. np sum) (as-nd (float32array [1 2 3 4]) [4] "float32")))))
+(def a (float64array [1 2 3 4 5 6]))
+(def nd (as-nd a [2 3] "float64"))
+(println nd)
+(aset! a 0 100)
+(println (get nd (py-eval "(0, 0)")))
+((. nd fill) 7)
+(prn a)
+(println (. nd shape) (. nd dtype))
+;; A typed array passed straight to a Python call arrives as an ndarray over the same memory.
+(def b (int32array [1 2 3]))
+(def view (np.asarray b))
+(println (np.sum b) (. view dtype))
+((. view fill) 0)
+(prn b)
+;; Wrong dtype or shape: clear errors.
+(println (try (as-nd a [6] "float32") (catch ValueError e (error-message e))))
+(println (try (as-nd a [4 2] "float64") (catch ValueError e (error-message e))))
+(println (try (as-nd a [6] "complex64") (catch ValueError e (error-message e))))
