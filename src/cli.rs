@@ -9,6 +9,12 @@ use clap::{Parser, ValueEnum};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Run the benchmark suites against their baselines (see the book's Performance chapter).
+    Bench(crate::bench::BenchArgs),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
     /// CPython inside this process (pyo3): fastest calls, zero-copy arrays.
@@ -67,6 +73,9 @@ pub struct Cli {
     #[arg(long, overrides_with = "timing", global = true)]
     pub no_timing: bool,
 
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Script to run (`-` for stdin), then the arguments it gets as `*argv*`.
     #[arg(
         value_name = "FILE",
@@ -82,6 +91,7 @@ Examples:
   polyglot hello.lisp a b          run a script; *argv* is [\"a\" \"b\"]
   polyglot -e '(+ 1 2)'            print 3
   echo '(println 42)' | polyglot - read the script from stdin
+  polyglot bench --quick           measure performance against CPython baselines
 
 Exit status: 0 on success, 1 on an uncaught error, 2 on bad usage.";
 
@@ -143,6 +153,14 @@ pub fn main() -> i32 {
     if config.backend == Backend::Workers {
         eprintln!("error: the workers backend is not built yet; use --backend embedded");
         return 2;
+    }
+    if let Some(Command::Bench(args)) = &cli.command {
+        crate::runtime::interrupt::install();
+        crate::runtime::py::configure(crate::runtime::py::PySettings {
+            python: config.python.clone(),
+            attr_cache_ttl: config.attr_cache_ttl_ms.map(std::time::Duration::from_millis),
+        });
+        return crate::bench::run(args, &config);
     }
     let mut engine = Engine::new();
     crate::runtime::interrupt::install();

@@ -15,6 +15,7 @@
 //! - [`engine`]: the facade the REPL and CLI use: sources + VM + prelude.
 //! - [`repl`], [`cli`]: the user-facing programs.
 
+pub mod bench;
 pub mod bridge;
 pub mod cli;
 pub mod compile;

@@ -24,7 +24,7 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-pub use init::LINKED_VERSION;
+pub use init::{choose_python, LINKED_VERSION};
 
 /// Python helpers, standard library only.
 const HELPERS: &str = r#"

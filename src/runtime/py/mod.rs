@@ -120,6 +120,18 @@ pub fn stats() -> Stats {
     s
 }
 
+/// The interpreter of the chosen environment (`--python`, `$VIRTUAL_ENV`, `python3`).
+pub fn python_executable(explicit: Option<&std::path::Path>) -> Result<PathBuf, String> {
+    #[cfg(feature = "embedded")]
+    {
+        crate::bridge::embedded::choose_python(explicit)
+    }
+    #[cfg(not(feature = "embedded"))]
+    {
+        Ok(explicit.map_or_else(|| PathBuf::from("python3"), |p| p.to_path_buf()))
+    }
+}
+
 /// The backend, started on first use.
 pub fn backend() -> Result<Rc<dyn Backend>, Exn> {
     if let Some(b) = BACKEND.with(|b| b.borrow().clone()) {

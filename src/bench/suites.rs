@@ -1,0 +1,283 @@
+//! The suites of PERFORMANCE.md that run on the embedded backend (P1–P7, P12). Each measures our
+//! workload and its baseline in the same run, interleaved, `reps` times. Lisp workloads are
+//! timed around the evaluation; Python baselines time themselves inside Python (so the bridge is
+//! charged to us, never to the baseline).
+
+use super::stats::{Samples, SuiteResult, Target};
+use super::Ctx;
+use crate::runtime::value::Value;
+use std::process::Command;
+use std::time::Instant;
+
+pub struct Suite {
+    pub id: &'static str,
+    pub what: &'static str,
+    pub run: fn(&mut Ctx) -> Result<SuiteResult, String>,
+}
+
+pub const SUITES: &[Suite] = &[
+    Suite { id: "P1", what: "(m.sin x) calls from a Lisp loop vs CPython loop", run: p1 },
+    Suite { id: "P2", what: "fused ((. ($py \"numpy\") sum) a), small array, vs numpy.sum(a)", run: p2 },
+    Suite { id: "P3", what: "as-nd hand-over of a large array (baseline: 1e3 elements)", run: p3 },
+    Suite { id: "P3s", what: "NumPy sum over the as-nd view vs over a NumPy-owned array", run: p3_sum },
+    Suite { id: "P4", what: "->lisp of a large ndarray (baseline: 1e3 elements)", run: p4 },
+    Suite { id: "P5", what: "fib(27) in the Lisp vs CPython", run: p5 },
+    Suite { id: "P6", what: "start-up: polyglot -e '(+ 1 2)' vs python -c 'print(1+2)'", run: p6 },
+    Suite { id: "P6np", what: "start-up with numpy vs python -c 'import numpy'", run: p6_numpy },
+    Suite { id: "P7", what: "raise + catch a Python ValueError, per round", run: p7 },
+    Suite { id: "P12", what: "1M handles created and dropped: RSS growth", run: p12 },
+];
+
+fn lisp(ctx: &mut Ctx, code: &str) -> Result<Value, String> {
+    ctx.engine
+        .eval_str("<bench>", code)
+        .map_err(|e| format!("{}: {}", e.kind.type_name(), e.message))
+}
+
+/// Seconds to evaluate `code`.
+fn time_lisp(ctx: &mut Ctx, code: &str) -> Result<f64, String> {
+    let t = Instant::now();
+    lisp(ctx, code)?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// A Python expression that returns seconds (the baseline times itself).
+fn time_python(ctx: &mut Ctx, expr: &str) -> Result<f64, String> {
+    match lisp(ctx, &format!("(py-eval {})", crate::bench::stats::quote(expr)))? {
+        Value::Float(f) => Ok(f),
+        other => Err(format!("baseline returned {}", crate::runtime::printer::readable(&other))),
+    }
+}
+
+fn py_setup(ctx: &mut Ctx, src: &str) -> Result<(), String> {
+    lisp(ctx, &format!("(py-exec {})", crate::bench::stats::quote(src))).map(|_| ())
+}
+
+/// Interleaves `ours` and `base`, `reps` times; each returns seconds, scaled by `scale`.
+fn interleave(
+    ctx: &mut Ctx,
+    scale: f64,
+    ours: &mut dyn FnMut(&mut Ctx) -> Result<f64, String>,
+    base: &mut dyn FnMut(&mut Ctx) -> Result<f64, String>,
+) -> Result<(Samples, Samples), String> {
+    let (mut a, mut b) = (Samples::default(), Samples::default());
+    // One untimed round of each warms caches and imports.
+    ours(ctx)?;
+    base(ctx)?;
+    for _ in 0..ctx.reps {
+        a.push(ours(ctx)? * scale);
+        b.push(base(ctx)? * scale);
+        ctx.tick();
+    }
+    Ok((a, b))
+}
+
+fn result(id: &str, what: &str, unit: &str, (ours, base): (Samples, Samples), target: Target) -> SuiteResult {
+    SuiteResult {
+        id: id.into(),
+        what: what.into(),
+        unit: unit.into(),
+        ours,
+        baseline: Some(base),
+        target,
+        met_override: None,
+        note: String::new(),
+    }
+}
+
+fn p1(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n: u64 = if ctx.quick { 200_000 } else { 1_000_000 };
+    lisp(ctx, "(def bench-m ($py \"math\"))
+               (defn bench-p1 (n) (loop [i 0 acc 0.0] (if (< i n) (recur (+ i 1) (+ acc (bench-m.sin 0.5))) acc)))")?;
+    py_setup(ctx, "import math, time\ndef bench_p1(n):\n    t = time.perf_counter()\n    acc = 0.0\n    for i in range(n):\n        acc += math.sin(0.5)\n    return time.perf_counter() - t\n")?;
+    let scale = 1e9 / n as f64;
+    let r = interleave(
+        ctx,
+        scale,
+        &mut |c| time_lisp(c, &format!("(bench-p1 {n})")),
+        &mut |c| time_python(c, &format!("bench_p1({n})")),
+    )?;
+    Ok(result("P1", SUITES[0].what, "ns/call", r, Target::RatioAtMost(1.0)))
+}
+
+fn p2(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n: u64 = if ctx.quick { 50_000 } else { 200_000 };
+    lisp(ctx, "(def bench-a ((. ($py \"numpy\") arange) 10.0))
+               (defn bench-p2 (n a) (loop [i 0] (when (< i n) ((. ($py \"numpy\") sum) a) (recur (+ i 1)))))")?;
+    py_setup(ctx, "import numpy, time\nbench_a2 = numpy.arange(10.0)\ndef bench_p2(n, a):\n    t = time.perf_counter()\n    for i in range(n):\n        numpy.sum(a)\n    return time.perf_counter() - t\n")?;
+    let scale = 1e9 / n as f64;
+    let r = interleave(
+        ctx,
+        scale,
+        &mut |c| time_lisp(c, &format!("(bench-p2 {n} bench-a)")),
+        &mut |c| time_python(c, &format!("bench_p2({n}, bench_a2)")),
+    )?;
+    Ok(result("P2", SUITES[1].what, "ns/call", r, Target::RatioAtMost(1.1)))
+}
+
+fn big_n(ctx: &Ctx) -> u64 {
+    if ctx.quick {
+        10_000_000
+    } else {
+        100_000_000
+    }
+}
+
+fn p3(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n = big_n(ctx);
+    let k = 200;
+    lisp(ctx, &format!("(def bench-big (float32array {n})) (def bench-small (float32array 1000))
+        (defn bench-p3 (a n k) (dotimes [i k] (as-nd a [n] \"float32\")))"))?;
+    let scale = 1e6 / k as f64;
+    let r = interleave(
+        ctx,
+        scale,
+        &mut |c| time_lisp(c, &format!("(bench-p3 bench-big {n} {k})")),
+        &mut |c| time_lisp(c, &format!("(bench-p3 bench-small 1000 {k})")),
+    )?;
+    let mut res = result("P3", SUITES[2].what, "µs/hand-over", r, Target::ValueAtMost(20.0));
+    res.note = format!("{n} float32 elements");
+    Ok(res)
+}
+
+fn p3_sum(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n = big_n(ctx);
+    lisp(ctx, &format!("(def bench-big (float32array {n})) (def bench-view (as-nd bench-big [{n}] \"float32\"))"))?;
+    py_setup(ctx, &format!("import numpy, time\nbench_owned = numpy.zeros({n}, dtype='float32')\ndef bench_sum(a):\n    t = time.perf_counter()\n    a.sum()\n    return time.perf_counter() - t\n"))?;
+    let r = interleave(
+        ctx,
+        1e3,
+        &mut |c| match lisp(c, "(py-call (py-eval \"bench_sum\") bench-view)")? {
+            Value::Float(f) => Ok(f),
+            _ => Err("bench_sum returned no float".into()),
+        },
+        &mut |c| time_python(c, "bench_sum(bench_owned)"),
+    )?;
+    let mut res = result("P3s", SUITES[3].what, "ms/sum", r, Target::RatioAtMost(1.0 / 0.95));
+    res.note = "target: view sum ≥ 0.95× the speed of the NumPy-owned sum".into();
+    Ok(res)
+}
+
+fn p4(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n = big_n(ctx);
+    let k = 200;
+    lisp(ctx, &format!("(def bench-np ($py \"numpy\")) (def bench-nd-big (bench-np.zeros {n} :dtype \"float32\"))
+        (def bench-nd-small (bench-np.zeros 1000 :dtype \"float32\"))
+        (defn bench-p4 (a k) (dotimes [i k] (->lisp a)))"))?;
+    let scale = 1e6 / k as f64;
+    let r = interleave(
+        ctx,
+        scale,
+        &mut |c| time_lisp(c, &format!("(bench-p4 bench-nd-big {k})")),
+        &mut |c| time_lisp(c, &format!("(bench-p4 bench-nd-small {k})")),
+    )?;
+    let mut res = result("P4", SUITES[4].what, "µs/conversion", r, Target::ValueAtMost(20.0));
+    res.note = format!("{n} float32 elements");
+    Ok(res)
+}
+
+fn p5(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    lisp(ctx, "(defn bench-fib (n) (if (< n 2) n (+ (bench-fib (- n 1)) (bench-fib (- n 2)))))")?;
+    py_setup(ctx, "import time\ndef bench_fib(n):\n    return n if n < 2 else bench_fib(n - 1) + bench_fib(n - 2)\ndef bench_p5(n):\n    t = time.perf_counter()\n    bench_fib(n)\n    return time.perf_counter() - t\n")?;
+    let r = interleave(
+        ctx,
+        1e3,
+        &mut |c| time_lisp(c, "(bench-fib 27)"),
+        &mut |c| time_python(c, "bench_p5(27)"),
+    )?;
+    Ok(result("P5", SUITES[5].what, "ms", r, Target::RatioAtMost(0.5)))
+}
+
+fn time_command(cmd: &mut Command) -> Result<f64, String> {
+    let t = Instant::now();
+    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(t.elapsed().as_secs_f64())
+}
+
+fn startup(ctx: &mut Ctx, id: &str, what: &str, ours: &str, python: &str, target: f64) -> Result<SuiteResult, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let py = ctx.python_exe.clone();
+    let extra = ctx.python_flag.clone();
+    let saved = ctx.reps;
+    ctx.reps = saved.max(5) * 2;
+    let r = interleave(
+        ctx,
+        1e3,
+        &mut |_| {
+            let mut c = Command::new(&exe);
+            c.args(&extra).args(["-e", ours]);
+            time_command(&mut c)
+        },
+        &mut |_| time_command(Command::new(&py).args(["-c", python])),
+    );
+    ctx.reps = saved;
+    let mut res = result(id, what, "ms", r?, Target::RatioAtMost(target));
+    res.note = format!("baseline: {}", py.display());
+    Ok(res)
+}
+
+fn p6(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    startup(ctx, "P6", SUITES[6].what, "(+ 1 2)", "print(1+2)", 0.5)
+}
+
+fn p6_numpy(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    startup(ctx, "P6np", SUITES[7].what, "(. ($py \"numpy\") __name__)", "import numpy", 1.1)
+}
+
+fn p7(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n: u64 = if ctx.quick { 2_000 } else { 10_000 };
+    lisp(ctx, "(def bench-int (. ($py \"builtins\") int))
+               (defn bench-p7 (n) (dotimes [i n] (try (bench-int \"x\") (catch ValueError e nil))))")?;
+    py_setup(ctx, "import time\ndef bench_p7(n):\n    t = time.perf_counter()\n    for i in range(n):\n        try:\n            int('x')\n        except ValueError:\n            pass\n    return time.perf_counter() - t\n")?;
+    let scale = 1e6 / n as f64;
+    let r = interleave(
+        ctx,
+        scale,
+        &mut |c| time_lisp(c, &format!("(bench-p7 {n})")),
+        &mut |c| time_python(c, &format!("bench_p7({n})")),
+    )?;
+    Ok(result("P7", SUITES[8].what, "µs/round", r, Target::RatioAtMost(1.5)))
+}
+
+/// Resident memory of this process, in MB.
+fn rss_mb() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0.0);
+    pages * 4096.0 / 1e6
+}
+
+fn p12(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n: u64 = if ctx.quick { 200_000 } else { 1_000_000 };
+    lisp(ctx, "(def bench-b ($py \"builtins\")) (bench-b.object)")?;
+    let before_handles = lisp(ctx, "(py-handles)")?;
+    let before = rss_mb();
+    let t = Instant::now();
+    lisp(ctx, &format!("(dotimes [i {n}] (bench-b.object))"))?;
+    let secs = t.elapsed().as_secs_f64();
+    let growth = rss_mb() - before;
+    let after_handles = lisp(ctx, "(py-handles)")?;
+    ctx.tick();
+    let back = before_handles == after_handles;
+    Ok(SuiteResult {
+        id: "P12".into(),
+        what: SUITES[9].what.into(),
+        unit: "MB".into(),
+        ours: Samples(vec![growth]),
+        baseline: None,
+        target: Target::ValueAtMost(50.0),
+        met_override: Some(back && growth < 50.0),
+        note: format!(
+            "{n} handles in {:.2} s; live handles {} → {}",
+            secs,
+            crate::runtime::printer::readable(&before_handles),
+            crate::runtime::printer::readable(&after_handles)
+        ),
+    })
+}
