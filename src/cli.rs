@@ -158,7 +158,9 @@ pub fn main() -> i32 {
         crate::runtime::interrupt::install();
         crate::runtime::py::configure(crate::runtime::py::PySettings {
             python: config.python.clone(),
-            attr_cache_ttl: config.attr_cache_ttl_ms.map(std::time::Duration::from_millis),
+            attr_cache_ttl: config
+                .attr_cache_ttl_ms
+                .map(std::time::Duration::from_millis),
         });
         return crate::bench::run(args, &config);
     }

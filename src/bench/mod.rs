@@ -72,10 +72,18 @@ fn header(ctx: &mut Ctx) -> String {
         .eval_str("<bench>", probe)
         .ok()
         .and_then(|v| v.as_seq())
-        .map(|v| v.iter().map(crate::runtime::printer::display).collect::<Vec<_>>())
+        .map(|v| {
+            v.iter()
+                .map(crate::runtime::printer::display)
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
     let get = |i: usize| info.get(i).cloned().unwrap_or_else(|| "?".into());
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     format!(
         "polyglot {} ({profile} build) · CPU: {} × {cpus} · Python {} · NumPy {} (BLAS: {})",
         env!("CARGO_PKG_VERSION"),

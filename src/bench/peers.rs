@@ -26,13 +26,19 @@ def peer_time(f, n):
         .eval_str("<bench>", setup)
         .map_err(|e| e.message.clone())?;
     let mut time = |expr: &str| -> Result<f64, String> {
-        match ctx.engine.eval_str("<bench>", &format!("(py-eval \"{expr}\")")) {
+        match ctx
+            .engine
+            .eval_str("<bench>", &format!("(py-eval \"{expr}\")"))
+        {
             Ok(Value::Float(f)) => Ok(f),
             Ok(_) => Err("no time".into()),
             Err(e) => Err(e.message.clone()),
         }
     };
-    Ok((time("peer_time(hy_fib, 27)")?, time("peer_time(hy_sin_loop, 1000000)")?))
+    Ok((
+        time("peer_time(hy_fib, 27)")?,
+        time("peer_time(hy_sin_loop, 1000000)")?,
+    ))
 }
 
 /// Basilisp runs in its own process (it bootstraps its own runtime); it times itself.
@@ -47,7 +53,10 @@ fn basilisp(ctx: &Ctx) -> String {
             "  Basilisp: fib(22) {} ms (fib(27) would take about 11× longer)",
             String::from_utf8_lossy(&o.stdout).trim()
         ),
-        Ok(o) => format!("  Basilisp: failed: {}", String::from_utf8_lossy(&o.stderr).trim()),
+        Ok(o) => format!(
+            "  Basilisp: failed: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
         Err(e) => format!("  Basilisp: could not run: {e}"),
     }
 }
@@ -69,7 +78,9 @@ pub fn run(ctx: &mut Ctx) -> Vec<String> {
     if installed(ctx, "basilisp") {
         out.push(basilisp(ctx));
     } else {
-        out.push("  Basilisp: not installed in this environment (pip install basilisp), skipped".into());
+        out.push(
+            "  Basilisp: not installed in this environment (pip install basilisp), skipped".into(),
+        );
     }
     out
 }

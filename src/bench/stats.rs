@@ -71,7 +71,9 @@ pub struct SuiteResult {
 
 impl SuiteResult {
     pub fn ratio(&self) -> Option<f64> {
-        self.baseline.as_ref().map(|b| self.ours.median() / b.median())
+        self.baseline
+            .as_ref()
+            .map(|b| self.ours.median() / b.median())
     }
 
     pub fn met(&self) -> bool {

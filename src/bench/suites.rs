@@ -16,16 +16,56 @@ pub struct Suite {
 }
 
 pub const SUITES: &[Suite] = &[
-    Suite { id: "P1", what: "(m.sin x) calls from a Lisp loop vs CPython loop", run: p1 },
-    Suite { id: "P2", what: "fused ((. ($py \"numpy\") sum) a), small array, vs numpy.sum(a)", run: p2 },
-    Suite { id: "P3", what: "as-nd hand-over of a large array (baseline: 1e3 elements)", run: p3 },
-    Suite { id: "P3s", what: "NumPy sum over the as-nd view vs over a NumPy-owned array", run: p3_sum },
-    Suite { id: "P4", what: "->lisp of a large ndarray (baseline: 1e3 elements)", run: p4 },
-    Suite { id: "P5", what: "fib(27) in the Lisp vs CPython", run: p5 },
-    Suite { id: "P6", what: "start-up: polyglot -e '(+ 1 2)' vs python -c 'print(1+2)'", run: p6 },
-    Suite { id: "P6np", what: "start-up with numpy vs python -c 'import numpy'", run: p6_numpy },
-    Suite { id: "P7", what: "raise + catch a Python ValueError, per round", run: p7 },
-    Suite { id: "P12", what: "1M handles created and dropped: RSS growth", run: p12 },
+    Suite {
+        id: "P1",
+        what: "(m.sin x) calls from a Lisp loop vs CPython loop",
+        run: p1,
+    },
+    Suite {
+        id: "P2",
+        what: "fused ((. ($py \"numpy\") sum) a), small array, vs numpy.sum(a)",
+        run: p2,
+    },
+    Suite {
+        id: "P3",
+        what: "as-nd hand-over of a large array (baseline: 1e3 elements)",
+        run: p3,
+    },
+    Suite {
+        id: "P3s",
+        what: "NumPy sum over the as-nd view vs over a NumPy-owned array",
+        run: p3_sum,
+    },
+    Suite {
+        id: "P4",
+        what: "->lisp of a large ndarray (baseline: 1e3 elements)",
+        run: p4,
+    },
+    Suite {
+        id: "P5",
+        what: "fib(27) in the Lisp vs CPython",
+        run: p5,
+    },
+    Suite {
+        id: "P6",
+        what: "start-up: polyglot -e '(+ 1 2)' vs python -c 'print(1+2)'",
+        run: p6,
+    },
+    Suite {
+        id: "P6np",
+        what: "start-up with numpy vs python -c 'import numpy'",
+        run: p6_numpy,
+    },
+    Suite {
+        id: "P7",
+        what: "raise + catch a Python ValueError, per round",
+        run: p7,
+    },
+    Suite {
+        id: "P12",
+        what: "1M handles created and dropped: RSS growth",
+        run: p12,
+    },
 ];
 
 fn lisp(ctx: &mut Ctx, code: &str) -> Result<Value, String> {
@@ -43,14 +83,24 @@ fn time_lisp(ctx: &mut Ctx, code: &str) -> Result<f64, String> {
 
 /// A Python expression that returns seconds (the baseline times itself).
 fn time_python(ctx: &mut Ctx, expr: &str) -> Result<f64, String> {
-    match lisp(ctx, &format!("(py-eval {})", crate::bench::stats::quote(expr)))? {
+    match lisp(
+        ctx,
+        &format!("(py-eval {})", crate::bench::stats::quote(expr)),
+    )? {
         Value::Float(f) => Ok(f),
-        other => Err(format!("baseline returned {}", crate::runtime::printer::readable(&other))),
+        other => Err(format!(
+            "baseline returned {}",
+            crate::runtime::printer::readable(&other)
+        )),
     }
 }
 
 fn py_setup(ctx: &mut Ctx, src: &str) -> Result<(), String> {
-    lisp(ctx, &format!("(py-exec {})", crate::bench::stats::quote(src))).map(|_| ())
+    lisp(
+        ctx,
+        &format!("(py-exec {})", crate::bench::stats::quote(src)),
+    )
+    .map(|_| ())
 }
 
 /// Interleaves `ours` and `base`, `reps` times; each returns seconds, scaled by `scale`.
@@ -72,7 +122,13 @@ fn interleave(
     Ok((a, b))
 }
 
-fn result(id: &str, what: &str, unit: &str, (ours, base): (Samples, Samples), target: Target) -> SuiteResult {
+fn result(
+    id: &str,
+    what: &str,
+    unit: &str,
+    (ours, base): (Samples, Samples),
+    target: Target,
+) -> SuiteResult {
     SuiteResult {
         id: id.into(),
         what: what.into(),
@@ -97,7 +153,13 @@ fn p1(ctx: &mut Ctx) -> Result<SuiteResult, String> {
         &mut |c| time_lisp(c, &format!("(bench-p1 {n})")),
         &mut |c| time_python(c, &format!("bench_p1({n})")),
     )?;
-    Ok(result("P1", SUITES[0].what, "ns/call", r, Target::RatioAtMost(1.0)))
+    Ok(result(
+        "P1",
+        SUITES[0].what,
+        "ns/call",
+        r,
+        Target::RatioAtMost(1.0),
+    ))
 }
 
 fn p2(ctx: &mut Ctx) -> Result<SuiteResult, String> {
@@ -112,7 +174,13 @@ fn p2(ctx: &mut Ctx) -> Result<SuiteResult, String> {
         &mut |c| time_lisp(c, &format!("(bench-p2 {n} bench-a)")),
         &mut |c| time_python(c, &format!("bench_p2({n}, bench_a2)")),
     )?;
-    Ok(result("P2", SUITES[1].what, "ns/call", r, Target::RatioAtMost(1.1)))
+    Ok(result(
+        "P2",
+        SUITES[1].what,
+        "ns/call",
+        r,
+        Target::RatioAtMost(1.1),
+    ))
 }
 
 fn big_n(ctx: &Ctx) -> u64 {
@@ -126,8 +194,13 @@ fn big_n(ctx: &Ctx) -> u64 {
 fn p3(ctx: &mut Ctx) -> Result<SuiteResult, String> {
     let n = big_n(ctx);
     let k = 200;
-    lisp(ctx, &format!("(def bench-big (float32array {n})) (def bench-small (float32array 1000))
-        (defn bench-p3 (a n k) (dotimes [i k] (as-nd a [n] \"float32\")))"))?;
+    lisp(
+        ctx,
+        &format!(
+            "(def bench-big (float32array {n})) (def bench-small (float32array 1000))
+        (defn bench-p3 (a n k) (dotimes [i k] (as-nd a [n] \"float32\")))"
+        ),
+    )?;
     let scale = 1e6 / k as f64;
     let r = interleave(
         ctx,
@@ -135,7 +208,13 @@ fn p3(ctx: &mut Ctx) -> Result<SuiteResult, String> {
         &mut |c| time_lisp(c, &format!("(bench-p3 bench-big {n} {k})")),
         &mut |c| time_lisp(c, &format!("(bench-p3 bench-small 1000 {k})")),
     )?;
-    let mut res = result("P3", SUITES[2].what, "µs/hand-over", r, Target::ValueAtMost(20.0));
+    let mut res = result(
+        "P3",
+        SUITES[2].what,
+        "µs/hand-over",
+        r,
+        Target::ValueAtMost(20.0),
+    );
     res.note = format!("{n} float32 elements");
     Ok(res)
 }
@@ -153,7 +232,13 @@ fn p3_sum(ctx: &mut Ctx) -> Result<SuiteResult, String> {
         },
         &mut |c| time_python(c, "bench_sum(bench_owned)"),
     )?;
-    let mut res = result("P3s", SUITES[3].what, "ms/sum", r, Target::RatioAtMost(1.0 / 0.95));
+    let mut res = result(
+        "P3s",
+        SUITES[3].what,
+        "ms/sum",
+        r,
+        Target::RatioAtMost(1.0 / 0.95),
+    );
     res.note = "target: view sum ≥ 0.95× the speed of the NumPy-owned sum".into();
     Ok(res)
 }
@@ -171,13 +256,22 @@ fn p4(ctx: &mut Ctx) -> Result<SuiteResult, String> {
         &mut |c| time_lisp(c, &format!("(bench-p4 bench-nd-big {k})")),
         &mut |c| time_lisp(c, &format!("(bench-p4 bench-nd-small {k})")),
     )?;
-    let mut res = result("P4", SUITES[4].what, "µs/conversion", r, Target::ValueAtMost(20.0));
+    let mut res = result(
+        "P4",
+        SUITES[4].what,
+        "µs/conversion",
+        r,
+        Target::ValueAtMost(20.0),
+    );
     res.note = format!("{n} float32 elements");
     Ok(res)
 }
 
 fn p5(ctx: &mut Ctx) -> Result<SuiteResult, String> {
-    lisp(ctx, "(defn bench-fib (n) (if (< n 2) n (+ (bench-fib (- n 1)) (bench-fib (- n 2)))))")?;
+    lisp(
+        ctx,
+        "(defn bench-fib (n) (if (< n 2) n (+ (bench-fib (- n 1)) (bench-fib (- n 2)))))",
+    )?;
     py_setup(ctx, "import time\ndef bench_fib(n):\n    return n if n < 2 else bench_fib(n - 1) + bench_fib(n - 2)\ndef bench_p5(n):\n    t = time.perf_counter()\n    bench_fib(n)\n    return time.perf_counter() - t\n")?;
     let r = interleave(
         ctx,
@@ -185,19 +279,37 @@ fn p5(ctx: &mut Ctx) -> Result<SuiteResult, String> {
         &mut |c| time_lisp(c, "(bench-fib 27)"),
         &mut |c| time_python(c, "bench_p5(27)"),
     )?;
-    Ok(result("P5", SUITES[5].what, "ms", r, Target::RatioAtMost(0.5)))
+    Ok(result(
+        "P5",
+        SUITES[5].what,
+        "ms",
+        r,
+        Target::RatioAtMost(0.5),
+    ))
 }
 
 fn time_command(cmd: &mut Command) -> Result<f64, String> {
     let t = Instant::now();
-    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if !out.status.success() {
-        return Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(t.elapsed().as_secs_f64())
 }
 
-fn startup(ctx: &mut Ctx, id: &str, what: &str, ours: &str, python: &str, target: f64) -> Result<SuiteResult, String> {
+fn startup(
+    ctx: &mut Ctx,
+    id: &str,
+    what: &str,
+    ours: &str,
+    python: &str,
+    target: f64,
+) -> Result<SuiteResult, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let py = ctx.python_exe.clone();
     let extra = ctx.python_flag.clone();
@@ -224,7 +336,14 @@ fn p6(ctx: &mut Ctx) -> Result<SuiteResult, String> {
 }
 
 fn p6_numpy(ctx: &mut Ctx) -> Result<SuiteResult, String> {
-    startup(ctx, "P6np", SUITES[7].what, "(. ($py \"numpy\") __name__)", "import numpy", 1.1)
+    startup(
+        ctx,
+        "P6np",
+        SUITES[7].what,
+        "(. ($py \"numpy\") __name__)",
+        "import numpy",
+        1.1,
+    )
 }
 
 fn p7(ctx: &mut Ctx) -> Result<SuiteResult, String> {
@@ -239,7 +358,13 @@ fn p7(ctx: &mut Ctx) -> Result<SuiteResult, String> {
         &mut |c| time_lisp(c, &format!("(bench-p7 {n})")),
         &mut |c| time_python(c, &format!("bench_p7({n})")),
     )?;
-    Ok(result("P7", SUITES[8].what, "µs/round", r, Target::RatioAtMost(1.5)))
+    Ok(result(
+        "P7",
+        SUITES[8].what,
+        "µs/round",
+        r,
+        Target::RatioAtMost(1.5),
+    ))
 }
 
 /// Resident memory of this process, in MB.

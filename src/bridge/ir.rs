@@ -94,12 +94,12 @@ pub struct ChainRequest {
 pub struct PyFailure {
     /// Index of the step that raised.
     pub step: usize,
-    /// The class name (`"ValueError"`), and the names along its MRO for `catch` matching.
+    /// The class name (`"ValueError"`).
     pub type_name: String,
-    pub mro: Vec<String>,
     pub message: String,
-    /// `traceback.format_exception` output, or empty.
-    pub traceback: String,
+    /// The exception object, kept as a handle: its traceback is formatted only if the error
+    /// is shown (a caught error never pays for formatting).
+    pub exception: Option<HandleId>,
     /// It was a `KeyboardInterrupt`.
     pub interrupt: bool,
 }
@@ -144,6 +144,10 @@ pub trait Backend {
         self.execute(&req, host)
     }
     fn describe(&self, h: HandleId, repr_limit: usize) -> Option<Description>;
+    /// `traceback.format_exception` of an exception handle (empty if not one).
+    fn format_exception(&self, h: HandleId) -> String;
+    /// The class names along the MRO of a handle's type (`catch` matches subclasses).
+    fn mro(&self, h: HandleId) -> Vec<String>;
     /// Attribute names of a handle's object (`dir()`), for completion.
     fn dir(&self, h: HandleId) -> Vec<String>;
     /// Live handles (held by the Lisp side, releases not yet flushed excluded).

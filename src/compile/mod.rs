@@ -64,6 +64,14 @@ fn deref(v: &Value) -> Value {
 }
 
 impl<'a> Gen<'a> {
+    /// The frame slot of a plain (unboxed) local of the current function, if it is one.
+    pub(super) fn plain_slot(&self, b: BindingId) -> Option<usize> {
+        match self.access(b) {
+            Access::Slot(s, false) => Some(s),
+            _ => None,
+        }
+    }
+
     fn access(&self, b: BindingId) -> Access {
         let info = &self.a.bindings[b];
         if info.owner == self.cur {
@@ -371,9 +379,28 @@ impl<'a> Gen<'a> {
                 r
             });
         }
-        let callee = self.expr(&call.callee);
         let args = self.exprs(&call.args);
         let (span, tail) = (call.span, call.tail);
+        if let Expr::Global(id, gspan) = call.callee {
+            // The usual case, `(f x)` with `f` global: read the slot here.
+            return Box::new(move |vm, f| {
+                let callee = match &vm.globals[id] {
+                    Value::Unbound => return Err(vm.unbound_error(id, gspan)),
+                    v => v.clone(),
+                };
+                let base = vm.stack.len();
+                for a in &args {
+                    let v = a(vm, f)?;
+                    vm.stack.push(v);
+                }
+                if tail && matches!(callee, Value::Func(_)) {
+                    vm.tail = Some(TailCall { callee, base, span });
+                    return Ok(Value::Nil);
+                }
+                vm.invoke(callee, base, span)
+            });
+        }
+        let callee = self.expr(&call.callee);
         Box::new(move |vm, f| {
             let callee = callee(vm, f)?;
             let base = vm.stack.len();

@@ -5,7 +5,9 @@
 
 use super::{Code, Gen};
 use crate::runtime::builtins::numeric;
+use crate::runtime::error::Exn;
 use crate::runtime::value::{Builtin, BuiltinFn, Value};
+use crate::runtime::Vm;
 use crate::syntax::expr::{Call, Expr};
 
 #[derive(Clone, Copy)]
@@ -75,12 +77,9 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
     let BuiltinFn::Pure(slow) = expected.f else {
         return None;
     };
-    let x = g.expr(&call.args[0]);
-    let y = g.expr(&call.args[1]);
     let span = call.span;
-    Some(Box::new(move |vm, f| {
-        let a = x(vm, f)?;
-        let b = y(vm, f)?;
+    // The generic path: evaluate both operands, then dispatch.
+    let general = move |vm: &mut Vm, a: Value, b: Value| -> Result<Value, Exn> {
         match &vm.globals[id] {
             Value::Builtin(now) if std::ptr::eq(*now, expected) => {
                 if let Some(v) = fast(op, &a, &b) {
@@ -99,5 +98,63 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
                 vm.invoke(callee, base, span)
             }
         }
+    };
+    let still_core = move |vm: &Vm| matches!(&vm.globals[id], Value::Builtin(now) if std::ptr::eq(*now, expected));
+    // Common shapes read a local slot in place, without cloning it: `(< n 2)`, `(+ i 1)`,
+    // `(- a b)`.
+    let local = |e: &Expr| match e {
+        Expr::Local(b, _) => g.plain_slot(*b),
+        _ => None,
+    };
+    let int_const = |e: &Expr| match e {
+        Expr::Const(Value::Int(k)) => Some(*k),
+        _ => None,
+    };
+    match (
+        local(&call.args[0]),
+        int_const(&call.args[1]),
+        local(&call.args[1]),
+    ) {
+        (Some(s), Some(k), _) => {
+            let x = g.expr(&call.args[0]);
+            return Some(Box::new(move |vm, f| {
+                if still_core(vm) {
+                    if let Value::Int(a) = vm.stack[f.base + s] {
+                        if let Some(v) = fast_int(op, a, k) {
+                            return Ok(v);
+                        }
+                    }
+                }
+                let a = x(vm, f)?;
+                general(vm, a, Value::Int(k))
+            }));
+        }
+        (Some(s), None, Some(t)) => {
+            let (x, y) = (g.expr(&call.args[0]), g.expr(&call.args[1]));
+            return Some(Box::new(move |vm, f| {
+                if still_core(vm) {
+                    let (a, b) = (&vm.stack[f.base + s], &vm.stack[f.base + t]);
+                    if let Some(v) = fast(op, a, b) {
+                        return Ok(v);
+                    }
+                }
+                let a = x(vm, f)?;
+                let b = y(vm, f)?;
+                general(vm, a, b)
+            }));
+        }
+        _ => {}
+    }
+    let x = g.expr(&call.args[0]);
+    let y = g.expr(&call.args[1]);
+    Some(Box::new(move |vm, f| {
+        let a = x(vm, f)?;
+        let b = y(vm, f)?;
+        general(vm, a, b)
     }))
+}
+
+#[inline(always)]
+fn fast_int(op: Op, x: i64, y: i64) -> Option<Value> {
+    fast(op, &Value::Int(x), &Value::Int(y))
 }

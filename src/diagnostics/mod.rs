@@ -157,7 +157,7 @@ pub fn render(e: &LispError, sources: &SourceMap, opts: &RenderOptions) -> Strin
             ));
         }
     }
-    if let Some(tb) = &e.python_traceback {
+    if let Some(tb) = &crate::runtime::py::traceback(e) {
         out.push_str("Python traceback:\n");
         for line in tb.lines() {
             out.push_str("  ");

@@ -94,8 +94,8 @@ pub struct LispError {
     pub payload: Option<Value>,
     /// Python's formatted traceback, for errors that came from Python.
     pub python_traceback: Option<String>,
-    /// The class names along a Python exception's MRO (`catch ValueError` catches subclasses).
-    pub python_mro: Vec<String>,
+    /// The Python exception object (its traceback is formatted when the error is shown).
+    pub python_exception: Option<std::rc::Rc<crate::runtime::py::PyRef>>,
 }
 
 impl LispError {
@@ -108,7 +108,7 @@ impl LispError {
             trace: Vec::new(),
             payload: None,
             python_traceback: None,
-            python_mro: Vec::new(),
+            python_exception: None,
         })
     }
 

@@ -165,7 +165,7 @@ impl Vm {
         name == "Exception"
             || name == "Error"
             || e.kind.type_name() == name
-            || e.python_mro.iter().any(|c| c == name)
+            || py::is_instance(e, name)
     }
 
     /// Calls `f` with `args` (from builtins such as `map` and from the engine).
@@ -180,30 +180,27 @@ impl Vm {
     pub fn invoke(&mut self, mut callee: Value, base: usize, mut span: Span) -> Result<Value, Exn> {
         loop {
             let r = match &callee {
-                Value::Func(c) => {
-                    let c = c.clone();
-                    match self.call_closure(&c, base, span) {
-                        Ok(v) => match self.tail.take() {
-                            Some(t) => {
-                                self.stack.drain(base..t.base);
-                                callee = t.callee;
-                                span = t.span;
-                                continue;
-                            }
-                            None => Ok(v),
-                        },
-                        Err(mut e) => {
-                            self.tail = None;
-                            if !c.proto.toplevel {
-                                e.trace.push(TraceFrame {
-                                    function: c.proto.display_name(),
-                                    span,
-                                });
-                            }
-                            Err(e)
+                Value::Func(c) => match self.call_closure(c, base, span) {
+                    Ok(v) => match self.tail.take() {
+                        Some(t) => {
+                            self.stack.drain(base..t.base);
+                            callee = t.callee;
+                            span = t.span;
+                            continue;
                         }
+                        None => Ok(v),
+                    },
+                    Err(mut e) => {
+                        self.tail = None;
+                        if !c.proto.toplevel {
+                            e.trace.push(TraceFrame {
+                                function: c.proto.display_name(),
+                                span,
+                            });
+                        }
+                        Err(e)
                     }
-                }
+                },
                 Value::Builtin(b) => {
                     let nargs = self.stack.len() - base;
                     if nargs < b.min_args || b.max_args.is_some_and(|m| nargs > m) {
@@ -286,7 +283,9 @@ impl Vm {
             let extra = self.stack.split_off(base + p.nparams);
             self.stack.push(rest_list(extra));
         }
-        self.stack.resize(base + p.frame_size, Value::Nil);
+        if p.frame_size > self.stack.len() - base {
+            self.stack.resize(base + p.frame_size, Value::Nil);
+        }
         for slot in &p.boxed_params {
             let v = std::mem::take(&mut self.stack[base + slot]);
             self.stack[base + slot] = Value::Cell(Rc::new(RefCell::new(v)));
@@ -305,7 +304,12 @@ impl Vm {
             base,
             captures: &c.captures,
         };
-        let r = stacker::maybe_grow(RED_ZONE, SEGMENT, || (p.body)(self, &frame));
+        // Checking the stack costs a little; every 16th level is enough with this red zone.
+        let r = if self.depth % 16 == 0 {
+            stacker::maybe_grow(RED_ZONE, SEGMENT, || (p.body)(self, &frame))
+        } else {
+            (p.body)(self, &frame)
+        };
         self.depth -= 1;
         r
     }

@@ -16,7 +16,49 @@ use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
-pub type Map = IndexMap<Value, Value>;
+/// The items of a vector. A newtype so that freeing deeply nested vectors can be made
+/// iterative (see `Drop` below); it dereferences to `Vec<Value>`.
+#[derive(Clone, Default)]
+pub struct Items(pub Vec<Value>);
+
+/// The entries of a map, in insertion order; dereferences to an `IndexMap`.
+#[derive(Clone, Default)]
+pub struct Map(pub IndexMap<Value, Value>);
+
+impl Map {
+    pub fn new() -> Map {
+        Map(IndexMap::new())
+    }
+    pub fn with_capacity(n: usize) -> Map {
+        Map(IndexMap::with_capacity(n))
+    }
+}
+
+impl std::ops::Deref for Items {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Items {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.0
+    }
+}
+
+impl std::ops::Deref for Map {
+    type Target = IndexMap<Value, Value>;
+    fn deref(&self) -> &IndexMap<Value, Value> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Map {
+    fn deref_mut(&mut self) -> &mut IndexMap<Value, Value> {
+        &mut self.0
+    }
+}
 
 #[derive(Clone, Default)]
 pub enum Value {
@@ -31,7 +73,7 @@ pub enum Value {
     Symbol(Sym),
     Keyword(Sym),
     List(List),
-    Vector(Rc<Vec<Value>>),
+    Vector(Rc<Items>),
     Map(Rc<Map>),
     Func(Rc<Closure>),
     Builtin(&'static Builtin),
@@ -156,7 +198,7 @@ impl Value {
     }
 
     pub fn vector(items: Vec<Value>) -> Value {
-        Value::Vector(Rc::new(items))
+        Value::Vector(Rc::new(Items(items)))
     }
 
     pub fn list(items: Vec<Value>) -> Value {
@@ -202,7 +244,7 @@ impl Value {
     pub fn as_seq(&self) -> Option<Vec<Value>> {
         match self {
             Value::List(l) => Some(l.iter().cloned().collect()),
-            Value::Vector(v) => Some(v.as_ref().clone()),
+            Value::Vector(v) => Some(v.0.clone()),
             _ => None,
         }
     }
@@ -370,42 +412,41 @@ thread_local! {
 /// Nested vectors and maps would be freed recursively, one Rust frame per level: a vector
 /// nested 100,000 deep would overflow the stack. Past a fixed depth, inner collections are set
 /// aside and freed iteratively by the outermost drop.
-impl Drop for Value {
+fn drop_nested(items: Vec<Value>) {
+    if items
+        .iter()
+        .all(|v| !matches!(v, Value::Vector(_) | Value::Map(_)))
+    {
+        return;
+    }
+    let depth = DROP_DEPTH.with(|d| d.get());
+    if depth >= 256 {
+        let _ = DEFERRED.try_with(|q| q.borrow_mut().extend(items));
+        return;
+    }
+    DROP_DEPTH.with(|d| d.set(depth + 1));
+    drop(items);
+    DROP_DEPTH.with(|d| d.set(depth));
+    if depth == 0 {
+        while let Some(next) = DEFERRED.with(|q| q.borrow_mut().pop()) {
+            drop(next);
+        }
+    }
+}
+
+impl Drop for Items {
     fn drop(&mut self) {
-        let owned_collection = match self {
-            Value::Vector(v) => Rc::strong_count(v) == 1 && !v.is_empty(),
-            Value::Map(m) => Rc::strong_count(m) == 1 && !m.is_empty(),
-            _ => false,
-        };
-        if !owned_collection {
+        drop_nested(std::mem::take(&mut self.0));
+    }
+}
+
+impl Drop for Map {
+    fn drop(&mut self) {
+        let nested = |v: &Value| matches!(v, Value::Vector(_) | Value::Map(_));
+        if !self.0.iter().any(|(k, v)| nested(k) || nested(v)) {
             return;
         }
-        let depth = DROP_DEPTH.with(|d| d.get());
-        if depth >= 256 {
-            let taken = std::mem::replace(self, Value::Nil);
-            let _ = DEFERRED.try_with(|q| q.borrow_mut().push(taken));
-            return;
-        }
-        DROP_DEPTH.with(|d| d.set(depth + 1));
-        // Empty the collection here, counting depth; the emptied shell then drops trivially.
-        match self {
-            Value::Vector(v) => {
-                if let Some(items) = Rc::get_mut(v) {
-                    drop(std::mem::take(items));
-                }
-            }
-            Value::Map(m) => {
-                if let Some(entries) = Rc::get_mut(m) {
-                    drop(std::mem::take(entries));
-                }
-            }
-            _ => {}
-        }
-        DROP_DEPTH.with(|d| d.set(depth));
-        if depth == 0 {
-            while let Some(next) = DEFERRED.with(|q| q.borrow_mut().pop()) {
-                drop(next);
-            }
-        }
+        let entries = std::mem::take(&mut self.0);
+        drop_nested(entries.into_iter().flat_map(|(k, v)| [k, v]).collect());
     }
 }

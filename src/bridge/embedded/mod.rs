@@ -327,31 +327,15 @@ impl State {
             .name()
             .map(|n| n.to_string())
             .unwrap_or_else(|_| "Exception".into());
-        let mro = ty
-            .getattr("__mro__")
-            .ok()
-            .and_then(|m| {
-                m.try_iter().ok().map(|it| {
-                    it.flatten()
-                        .filter_map(|c| c.getattr("__name__").ok()?.extract::<String>().ok())
-                        .collect::<Vec<_>>()
-                })
-            })
-            .unwrap_or_default();
         let value = err.value(py);
         let message = value.str().map(|s| s.to_string()).unwrap_or_default();
-        let traceback = self
-            .helper(py, "format_exc")
-            .and_then(|f| f.call1((value,)))
-            .and_then(|s| s.extract::<String>())
-            .unwrap_or_default();
+        let exception = Some(self.new_handle(value.clone().into_any()));
         PyFailure {
             step,
             interrupt: err.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py),
             type_name,
-            mro,
             message,
-            traceback,
+            exception,
         }
     }
 
@@ -459,6 +443,36 @@ impl Backend for EmbeddedBackend {
         }
         s.stats.set(st);
         r
+    }
+
+    fn format_exception(&self, h: HandleId) -> String {
+        let s = &self.state;
+        Python::attach(|py| {
+            s.handle_obj(py, h)
+                .and_then(|e| s.helper(py, "format_exc")?.call1((e,)))
+                .and_then(|t| t.extract::<String>())
+                .unwrap_or_default()
+        })
+    }
+
+    fn mro(&self, h: HandleId) -> Vec<String> {
+        let s = &self.state;
+        Python::attach(|py| {
+            let Ok(obj) = s.handle_obj(py, h) else {
+                return Vec::new();
+            };
+            obj.get_type()
+                .getattr("__mro__")
+                .ok()
+                .and_then(|m| {
+                    m.try_iter().ok().map(|it| {
+                        it.flatten()
+                            .filter_map(|c| c.getattr("__name__").ok()?.extract::<String>().ok())
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .unwrap_or_default()
+        })
     }
 
     fn describe(&self, h: HandleId, repr_limit: usize) -> Option<Description> {

@@ -54,7 +54,7 @@ pub fn items(v: &Value, op: &str) -> Result<Vec<Value>, Exn> {
     match v {
         Value::Nil => Ok(Vec::new()),
         Value::List(l) => Ok(l.iter().cloned().collect()),
-        Value::Vector(items) => Ok(items.as_ref().clone()),
+        Value::Vector(items) => Ok(items.0.clone()),
         Value::Map(m) => Ok(m
             .iter()
             .map(|(k, v)| Value::vector(vec![k.clone(), v.clone()]))
@@ -153,7 +153,7 @@ fn index_of(v: &Value, len: usize, op: &str) -> Result<Option<usize>, Exn> {
 fn nth(args: &[Value]) -> BuiltinResult {
     let all = match &args[0] {
         Value::Vector(v) => v.clone(),
-        other => Rc::new(items(other, "nth")?),
+        other => Rc::new(crate::runtime::value::Items(items(other, "nth")?)),
     };
     match index_of(&args[1], all.len(), "nth")? {
         Some(i) => Ok(all[i].clone()),

@@ -136,9 +136,7 @@ fn py_get(vm: &mut Vm, args: &[Value]) -> BuiltinResult {
     steps.push(Step::GetItem(target, key));
     spans.push(span);
     match run(vm, steps, &spans, ResultMode::Auto) {
-        Err(e) if args.len() == 3 && e.python_mro.iter().any(|c| c == "LookupError") => {
-            Ok(args[2].clone())
-        }
+        Err(e) if args.len() == 3 && super::is_instance(&e, "LookupError") => Ok(args[2].clone()),
         r => r,
     }
 }

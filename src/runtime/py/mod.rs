@@ -28,6 +28,12 @@ pub struct PyRef {
     queue: ReleaseQueue,
 }
 
+impl std::fmt::Debug for PyRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PyRef(h{})", self.id.index)
+    }
+}
+
 impl Drop for PyRef {
     fn drop(&mut self) {
         self.queue.push(self.id);
@@ -47,6 +53,20 @@ pub struct Lazy {
     pub path: Vec<String>,
     /// The form that made it: where errors in its import or getattr steps are shown.
     pub span: Span,
+    /// What the chain resolved to, for chains that start at an import (module and class
+    /// attributes): a global bound to `(. ($py "math") sin)` resolves once, not per call.
+    resolved: SiteCache,
+}
+
+impl Lazy {
+    pub fn new(root: LazyRoot, path: Vec<String>, span: Span) -> Lazy {
+        Lazy {
+            root,
+            path,
+            span,
+            resolved: SiteCache::default(),
+        }
+    }
 }
 
 /// How to start Python when it is first needed.
@@ -190,6 +210,12 @@ impl Backend for Forward {
     }
     fn describe(&self, h: HandleId, limit: usize) -> Option<Description> {
         self.0.describe(h, limit)
+    }
+    fn format_exception(&self, h: HandleId) -> String {
+        self.0.format_exception(h)
+    }
+    fn mro(&self, h: HandleId) -> Vec<String> {
+        self.0.mro(h)
     }
     fn dir(&self, h: HandleId) -> Vec<String> {
         self.0.dir(h)
@@ -422,11 +448,12 @@ pub fn failure_to_error(f: PyFailure, spans: &[Span]) -> Exn {
     if let Some(s) = span {
         e = e.at(s);
     }
-    // A bare "KeyboardInterrupt" line says nothing the diagnostic does not.
-    if !f.traceback.is_empty() && (!f.interrupt || f.traceback.contains("File ")) {
-        e.python_traceback = Some(f.traceback);
+    if let (Some(id), Some(b)) = (f.exception, BACKEND.with(|b| b.borrow().clone())) {
+        e.python_exception = Some(Rc::new(PyRef {
+            id,
+            queue: b.release_queue(),
+        }));
     }
-    e.python_mro = f.mro;
     e
 }
 
@@ -475,6 +502,15 @@ fn plain(v: &Value) -> Option<WireValue> {
 
 /// Calls a Python callable (a handle or a lazy chain) with Lisp arguments: one request.
 pub fn call(vm: &mut Vm, callee: &Value, args: &[Value], span: Span) -> Result<Value, Exn> {
+    if let Value::PyLazy(l) = callee {
+        if matches!(l.root, LazyRoot::Import(_)) {
+            if let Value::Py(f) = resolve_cached(vm, l)? {
+                if let Some(wargs) = plain_args(args) {
+                    return call_handle_plain(vm, f.id, wargs, span);
+                }
+            }
+        }
+    }
     if let Value::Py(f) = callee {
         let simple: Option<Vec<WireValue>> = args
             .iter()
@@ -556,17 +592,13 @@ pub fn attr(target: Value, path: Vec<String>, span: Span) -> Value {
                 LazyRoot::Import(n) => LazyRoot::Import(n.clone()),
                 LazyRoot::Value(v) => LazyRoot::Value(v.clone()),
             };
-            Value::PyLazy(Rc::new(Lazy {
-                root,
-                path: p,
-                span,
-            }))
+            Value::PyLazy(Rc::new(Lazy::new(root, p, span)))
         }
-        _ => Value::PyLazy(Rc::new(Lazy {
-            root: LazyRoot::Value(target.clone()),
+        _ => Value::PyLazy(Rc::new(Lazy::new(
+            LazyRoot::Value(target.clone()),
             path,
             span,
-        })),
+        ))),
     }
 }
 
@@ -614,11 +646,11 @@ pub fn detach() {
 }
 
 pub fn import(name: &str, span: Span) -> Value {
-    Value::PyLazy(Rc::new(Lazy {
-        root: LazyRoot::Import(name.to_string()),
-        path: Vec::new(),
+    Value::PyLazy(Rc::new(Lazy::new(
+        LazyRoot::Import(name.to_string()),
+        Vec::new(),
         span,
-    }))
+    )))
 }
 
 /// Items of a Python iterable, at most `limit` of them (`take` pulls only what it needs).
@@ -666,14 +698,14 @@ pub fn describe_lazy(l: &Lazy, readable: bool) -> String {
     let mut vm = Vm::bare();
     match force(
         &mut vm,
-        &Value::PyLazy(Rc::new(Lazy {
-            root: match &l.root {
+        &Value::PyLazy(Rc::new(Lazy::new(
+            match &l.root {
                 LazyRoot::Import(n) => LazyRoot::Import(n.clone()),
                 LazyRoot::Value(v) => LazyRoot::Value(v.clone()),
             },
-            path: l.path.clone(),
-            span: l.span,
-        })),
+            l.path.clone(),
+            l.span,
+        ))),
     ) {
         Ok(v) => {
             if readable {
@@ -684,6 +716,32 @@ pub fn describe_lazy(l: &Lazy, readable: bool) -> String {
         }
         Err(e) => format!("#<py error {}: {}>", e.kind.type_name(), e.message),
     }
+}
+
+/// Does a Python error's class, or any class it derives from, have this name?
+pub fn is_instance(e: &LispError, class: &str) -> bool {
+    if e.kind.type_name() == class {
+        return true;
+    }
+    let (Some(r), Some(b)) = (&e.python_exception, BACKEND.with(|b| b.borrow().clone())) else {
+        return false;
+    };
+    b.mro(r.id).iter().any(|c| c == class)
+}
+
+/// Python's traceback for an error that came from Python (formatted on demand).
+pub fn traceback(e: &LispError) -> Option<String> {
+    if let Some(t) = &e.python_traceback {
+        return Some(t.clone());
+    }
+    let r = e.python_exception.as_ref()?;
+    let b = BACKEND.with(|b| b.borrow().clone())?;
+    let tb = b.format_exception(r.id);
+    // A bare "KeyboardInterrupt" line says nothing the diagnostic does not.
+    if tb.is_empty() || (e.kind == ErrorKind::Interrupt && !tb.contains("File ")) {
+        return None;
+    }
+    Some(tb)
 }
 
 /// The Python type name of a handle (`type-of`).
@@ -751,8 +809,38 @@ struct SiteEntry {
     uses: Cell<u32>,
 }
 
+impl SiteCache {
+    /// The cached resolution for `target`, if still valid.
+    fn lookup(&self, target: &Value) -> Option<Value> {
+        self.entry.borrow().as_ref().and_then(|e| {
+            if !same_target(&e.target, target) || e.epoch != epoch() {
+                return None;
+            }
+            // The clock is read every 64 uses only: the TTL is approximate by design.
+            let n = e.uses.get().wrapping_add(1);
+            e.uses.set(n);
+            if n % 64 == 0 && e.at.elapsed() > attr_ttl() {
+                return None;
+            }
+            Some(e.resolved.clone())
+        })
+    }
+
+    fn store(&self, target: Value, resolved: Value) {
+        *self.entry.borrow_mut() = Some(SiteEntry {
+            target,
+            resolved,
+            epoch: epoch(),
+            at: Instant::now(),
+            uses: Cell::new(0),
+        });
+    }
+}
+
 fn same_target(a: &Value, b: &Value) -> bool {
     match (a, b) {
+        // A chain's own cache has no target (storing the chain in itself would be a cycle).
+        (Value::Nil, Value::Nil) => true,
         (Value::PyLazy(x), Value::PyLazy(y)) => Rc::ptr_eq(x, y),
         _ => false,
     }
@@ -770,29 +858,11 @@ pub fn call_attr(
 ) -> Result<Value, Exn> {
     let cacheable = matches!(&target, Value::PyLazy(l) if matches!(l.root, LazyRoot::Import(_)));
     if cacheable {
-        let hit = site.entry.borrow().as_ref().and_then(|e| {
-            if !same_target(&e.target, &target) || e.epoch != epoch() {
-                return None;
-            }
-            // The clock is read every 64 uses only: the TTL is approximate by design.
-            let n = e.uses.get().wrapping_add(1);
-            e.uses.set(n);
-            if n % 64 == 0 && e.at.elapsed() > attr_ttl() {
-                return None;
-            }
-            Some(e.resolved.clone())
-        });
-        let callee = match hit {
+        let callee = match site.lookup(&target) {
             Some(c) => c,
             None => {
                 let resolved = force(vm, &attr(target.clone(), path.to_vec(), span))?;
-                *site.entry.borrow_mut() = Some(SiteEntry {
-                    target,
-                    resolved: resolved.clone(),
-                    epoch: epoch(),
-                    at: Instant::now(),
-                    uses: Cell::new(0),
-                });
+                site.store(target, resolved.clone());
                 resolved
             }
         };
@@ -818,21 +888,33 @@ pub fn call_attr(
 /// The hot path: a handle called with plain arguments (numbers, strings, nil, handles) taken
 /// straight from the stack. `None` when an argument needs the general path.
 fn call_plain(vm: &mut Vm, f: &PyRef, base: usize, span: Span) -> Option<Result<Value, Exn>> {
-    let mut wargs = Vec::with_capacity(vm.stack.len() - base);
-    for a in &vm.stack[base..] {
+    let wargs = plain_args(&vm.stack[base..])?;
+    Some(call_handle_plain(vm, f.id, wargs, span))
+}
+
+/// Arguments that need no conversion work (numbers, strings, nil, handles); `None` otherwise.
+fn plain_args(args: &[Value]) -> Option<Vec<WireValue>> {
+    let mut wargs = Vec::with_capacity(args.len());
+    for a in args {
         if matches!(a, Value::Keyword(_)) {
             return None;
         }
         wargs.push(plain(a)?);
     }
-    let b = match backend() {
-        Ok(b) => b,
-        Err(e) => return Some(Err(e)),
-    };
+    Some(wargs)
+}
+
+fn call_handle_plain(
+    vm: &mut Vm,
+    f: HandleId,
+    wargs: Vec<WireValue>,
+    span: Span,
+) -> Result<Value, Exn> {
+    let b = backend()?;
     let timing = TIMING.with(|t| t.get());
     let started = timing.then(Instant::now);
     crate::runtime::builtins::core::flush_stdout_if_pending();
-    let r = b.call_handle(f.id, wargs, &mut VmHost { vm });
+    let r = b.call_handle(f, wargs, &mut VmHost { vm });
     let out = match r {
         Ok(w) => Ok(from_wire(w, &b.release_queue())),
         Err(fail) => Err(failure_to_error(fail, &[span])),
@@ -840,5 +922,15 @@ fn call_plain(vm: &mut Vm, f: &PyRef, base: usize, span: Span) -> Option<Result<
     if let Some(t) = started {
         BRIDGE_NANOS.with(|n| n.set(n.get() + t.elapsed().as_nanos() as u64));
     }
-    Some(out)
+    out
+}
+
+/// A lazy chain starting at an import, resolved once and reused while the cache is valid.
+fn resolve_cached(vm: &mut Vm, lazy: &Rc<Lazy>) -> Result<Value, Exn> {
+    if let Some(v) = lazy.resolved.lookup(&Value::Nil) {
+        return Ok(v);
+    }
+    let v = force(vm, &Value::PyLazy(lazy.clone()))?;
+    lazy.resolved.store(Value::Nil, v.clone());
+    Ok(v)
 }
