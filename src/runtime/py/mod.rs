@@ -841,7 +841,13 @@ fn same_target(a: &Value, b: &Value) -> bool {
     match (a, b) {
         // A chain's own cache has no target (storing the chain in itself would be a cycle).
         (Value::Nil, Value::Nil) => true,
-        (Value::PyLazy(x), Value::PyLazy(y)) => Rc::ptr_eq(x, y),
+        // Chains from the same import along the same path resolve alike: `($py "numpy")`
+        // evaluated afresh in a loop still hits.
+        (Value::PyLazy(x), Value::PyLazy(y)) => {
+            Rc::ptr_eq(x, y)
+                || (matches!((&x.root, &y.root), (LazyRoot::Import(a), LazyRoot::Import(b)) if a == b)
+                    && x.path == y.path)
+        }
         _ => false,
     }
 }
