@@ -25,6 +25,8 @@ build:
 demo: venv build
 	@echo "--- polyglot examples/01-basics.lisp"
 	@$(BIN) examples/01-basics.lisp
+	@echo "--- polyglot examples/06-python-numpy.lisp"
+	@$(BIN) examples/06-python-numpy.lisp
 	@echo "--- polyglot -e '(+ 1 2)'"
 	@$(BIN) -e '(+ 1 2)'
 
