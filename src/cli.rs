@@ -220,6 +220,14 @@ fn run_and_report(
     crate::runtime::builtins::core::flush_stdout();
     match r {
         Ok(v) => {
+            // A lazy chain is printed by running it; run it here so a failure is an error.
+            let v = match crate::runtime::py::force(&mut engine.vm, &v) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprint!("{}", engine.render(&e, &config.render));
+                    return 1;
+                }
+            };
             if print {
                 crate::runtime::builtins::core::write_stdout(&(readable(&v) + "\n"));
             }

@@ -66,7 +66,11 @@ impl Session {
                     break;
                 }
             };
-            match self.engine.eval_form(&form) {
+            let r = self
+                .engine
+                .eval_form(&form)
+                .and_then(|v| crate::runtime::py::force(&mut self.engine.vm, &v));
+            match r {
                 Ok(v) => {
                     if crate::runtime::builtins::core::stdout_mid_line() {
                         write_stdout("\n");

@@ -28,10 +28,11 @@ pub use init::{choose_python, LINKED_VERSION};
 
 /// Python helpers, standard library only.
 const HELPERS: &str = r#"
-import asyncio, inspect, traceback
+import traceback
 _loop = None
 def run_awaitable(x):
     global _loop
+    import asyncio, inspect
     if not inspect.isawaitable(x):
         return x
     if _loop is None or _loop.is_closed():
