@@ -5,9 +5,6 @@
 //!
 //! The tests use the Python environment named by `VIRTUAL_ENV` (the Makefile exports the
 //! project's `.venv`, which has NumPy). Run with `--nocapture` to see the Ctrl-C latencies.
-//!
-//! Tests marked `#[ignore = "bug: ..."]` state what polyglot should do and does not yet; run
-//! them with `cargo test --test python -- --ignored`.
 
 mod support;
 
@@ -288,7 +285,6 @@ fn tab_completes_attributes_of_a_bound_module() {
 }
 
 #[test]
-#[ignore = "bug: attribute completion offers nothing until Python has been started by an evaluation"]
 fn tab_completes_attributes_right_after_binding_a_module() {
     let dir = TempDir::new("py-repl-complete-fresh");
     let r = Pty::repl(dir.path()).run(&[
@@ -536,7 +532,6 @@ def bump():
 }
 
 #[test]
-#[ignore = "bug: a call site re-checks the TTL only every 64 calls, so --attr-cache-ttl 0 still serves a stale function"]
 fn attr_cache_ttl_zero_sees_a_function_replaced_by_python_at_once() {
     let dir = TempDir::new("py-attr-ttl-site");
     let script = dir.file(
@@ -565,15 +560,14 @@ def replace():
 }
 
 // ---------------------------------------------------------------------------------------------
-// Known bugs, as tests that state the expected behaviour
+// Regression tests for bugs found while writing this suite
 
 #[test]
-#[ignore = "bug: the Python traceback lists no Python frames (see tests/golden-pending)"]
 fn python_traceback_lists_the_python_frames() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let o = run_with(
         {
-            let mut c = polyglot(&["tests/golden-pending/py-errors-python-frames.lisp"]);
+            let mut c = polyglot(&["tests/golden/py-errors-python-frames.lisp"]);
             c.current_dir(root);
             c
         },
@@ -591,7 +585,6 @@ fn python_traceback_lists_the_python_frames() {
 }
 
 #[test]
-#[ignore = "bug: a lazy attribute chain is not forced by Lisp builtins: (+ math.pi 1) is a TypeError"]
 fn lazy_chains_are_values_in_lisp_arithmetic() {
     let o = run(&[
         "-e",
@@ -606,7 +599,6 @@ fn lazy_chains_are_values_in_lisp_arithmetic() {
 }
 
 #[test]
-#[ignore = "bug: printing a chain whose attribute is missing prints #<py error ...> and exits 0"]
 fn printing_a_failing_chain_is_an_error() {
     let o = run(&["-e", "(println (. ($py \"math\") nope))"]);
     assert_eq!(o.code, 1, "{}", o.show());
@@ -615,7 +607,6 @@ fn printing_a_failing_chain_is_an_error() {
 }
 
 #[test]
-#[ignore = "bug: a Python exception raised inside a Lisp callback reaches Lisp as RuntimeError"]
 fn a_python_error_inside_a_callback_keeps_its_class() {
     let o = run(&[
         "-e",

@@ -167,6 +167,16 @@ pub struct Stats {
     pub bridge_nanos: u64,
 }
 
+/// Why a Lisp callback failed, as Python should see it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallbackFailure {
+    /// A Lisp error: Python gets a `RuntimeError` with this text.
+    Lisp(String),
+    /// A Python exception raised inside the callback's own requests: re-raised as it was.
+    Python(HandleId),
+    Interrupt,
+}
+
 /// The Lisp side, as a running request sees it: Python calling a Lisp callback.
 pub trait CallbackHost {
     fn call(
@@ -174,7 +184,7 @@ pub trait CallbackHost {
         id: CallbackId,
         args: Vec<WireValue>,
         kwargs: Vec<(String, WireValue)>,
-    ) -> Result<WireValue, String>;
+    ) -> Result<WireValue, CallbackFailure>;
     /// A callback's Python object was freed; the Lisp function may be dropped.
     fn release_callback(&mut self, id: CallbackId);
 }

@@ -85,6 +85,14 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
                 if let Some(v) = fast(op, &a, &b) {
                     return Ok(v);
                 }
+                if a.is_py() || b.is_py() {
+                    // Through `invoke`, which runs lazy Python chains first.
+                    let callee = vm.globals[id].clone();
+                    let base = vm.stack.len();
+                    vm.stack.push(a);
+                    vm.stack.push(b);
+                    return vm.invoke(callee, base, span);
+                }
                 slow(&[a, b]).map_err(|e| e.at(span))
             }
             _ => {

@@ -202,6 +202,11 @@ impl Vm {
                     }
                 },
                 Value::Builtin(b) => {
+                    // A builtin sees values: lazy Python chains among its arguments run first.
+                    if let Err(e) = self.force_lazy_args(base, span) {
+                        self.stack.truncate(base);
+                        return Err(e);
+                    }
                     let nargs = self.stack.len() - base;
                     if nargs < b.min_args || b.max_args.is_some_and(|m| nargs > m) {
                         Err(arity_error(format!(
@@ -260,6 +265,19 @@ impl Vm {
             self.stack.truncate(base);
             return r;
         }
+    }
+
+    fn force_lazy_args(&mut self, base: usize, span: Span) -> Result<(), Exn> {
+        for i in base..self.stack.len() {
+            if let Value::PyLazy(_) = &self.stack[i] {
+                let lazy = self.stack[i].clone();
+                let saved = std::mem::replace(&mut self.call_span, span);
+                let v = py::force(self, &lazy);
+                self.call_span = saved;
+                self.stack[i] = v?;
+            }
+        }
+        Ok(())
     }
 
     fn call_closure(

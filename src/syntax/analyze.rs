@@ -647,16 +647,17 @@ impl<'vm> Analyzer<'vm> {
             let usage = "usage: (catch e body...) or (catch ErrorType e body...)";
             // `(catch ValueError e ...)`: a type is a capitalised name, so `(catch e e)` is
             // the variable `e` and the body `e`.
-            let is_type = |d: &Datum| {
-                d.as_symbol()
-                    .is_some_and(|s| s.name().starts_with(|c: char| c.is_ascii_uppercase()))
+            // `json.JSONDecodeError` names the class `JSONDecodeError`.
+            let class_name = |d: &Datum| {
+                let name = d.as_symbol()?.name();
+                let last = name.rsplit('.').next().unwrap_or_default().to_string();
+                last.starts_with(|c: char| c.is_ascii_uppercase())
+                    .then_some(last)
             };
             let (type_name, var, body_from) = match (items.get(1), items.get(2)) {
-                (Some(t), Some(v)) if is_type(t) && v.as_symbol().is_some() => (
-                    Some(t.as_symbol().expect("checked").name().to_string()),
-                    v,
-                    3,
-                ),
+                (Some(t), Some(v)) if class_name(t).is_some() && v.as_symbol().is_some() => {
+                    (class_name(t), v, 3)
+                }
                 (Some(v), _) if v.as_symbol().is_some() => (None, v, 2),
                 _ => return Err(syntax_error(usage, c.span)),
             };

@@ -6,7 +6,7 @@
 
 use super::with_state;
 use crate::bridge::interrupt::IN_PYTHON;
-use crate::bridge::ir::{CallbackHost, CallbackId};
+use crate::bridge::ir::{CallbackFailure, CallbackHost, CallbackId};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -76,10 +76,13 @@ impl LispCallback {
         IN_PYTHON.store(was, Ordering::SeqCst);
         match r {
             Ok(v) => with_state(|s| s.to_py(py, &v, &[]).map(|o| o.unbind())),
-            Err(msg) if msg == "KeyboardInterrupt" => {
-                Err(PyKeyboardInterrupt::new_err("interrupted"))
+            Err(CallbackFailure::Interrupt) => Err(PyKeyboardInterrupt::new_err("interrupted")),
+            Err(CallbackFailure::Python(exc)) => {
+                // The original exception (class, message, traceback) goes on up through Python.
+                let obj = with_state(|s| s.handle_obj(py, exc))?;
+                Err(PyErr::from_value(obj))
             }
-            Err(msg) => Err(PyRuntimeError::new_err(msg)),
+            Err(CallbackFailure::Lisp(msg)) => Err(PyRuntimeError::new_err(msg)),
         }
     }
 

@@ -329,6 +329,10 @@ impl State {
             .map(|n| n.to_string())
             .unwrap_or_else(|_| "Exception".into());
         let value = err.value(py);
+        // pyo3 keeps the traceback beside the value; attach it so formatting sees the frames.
+        if let Some(tb) = err.traceback(py) {
+            let _ = value.setattr("__traceback__", tb);
+        }
         let message = value.str().map(|s| s.to_string()).unwrap_or_default();
         let exception = Some(self.new_handle(value.clone().into_any()));
         PyFailure {

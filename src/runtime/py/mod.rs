@@ -248,11 +248,16 @@ impl CallbackHost for VmHost<'_> {
         id: CallbackId,
         args: Vec<WireValue>,
         kwargs: Vec<(String, WireValue)>,
-    ) -> Result<WireValue, String> {
+    ) -> Result<WireValue, CallbackFailure> {
         let Some(f) = self.vm.callbacks.get(&id.0).cloned() else {
-            return Err(format!("Lisp function #{} is gone", id.0));
+            return Err(CallbackFailure::Lisp(format!(
+                "Lisp function #{} is gone",
+                id.0
+            )));
         };
-        let queue = backend().map_err(|e| e.message.clone())?.release_queue();
+        let lisp_failure =
+            |e: Exn| CallbackFailure::Lisp(format!("{}: {}", e.kind.type_name(), e.message));
+        let queue = backend().map_err(lisp_failure)?.release_queue();
         let mut lisp_args: Vec<Value> = args.into_iter().map(|w| from_wire(w, &queue)).collect();
         if !kwargs.is_empty() {
             let mut m = Map::new();
@@ -268,12 +273,12 @@ impl CallbackHost for VmHost<'_> {
             Ok(v) => {
                 let mut steps = Vec::new();
                 let w = to_wire(self.vm, &v, &mut steps, &mut Vec::new(), Span::default())
-                    .map_err(|e| e.message.clone())?;
+                    .map_err(lisp_failure)?;
                 if steps.is_empty() {
                     Ok(w)
                 } else {
                     // A lazy chain returned by a callback: run it now.
-                    let v = force(self.vm, &v).map_err(|e| e.message.clone())?;
+                    let v = force(self.vm, &v).map_err(lisp_failure)?;
                     to_wire(
                         self.vm,
                         &v,
@@ -281,11 +286,14 @@ impl CallbackHost for VmHost<'_> {
                         &mut Vec::new(),
                         Span::default(),
                     )
-                    .map_err(|e| e.message.clone())
+                    .map_err(lisp_failure)
                 }
             }
-            Err(e) if e.kind == ErrorKind::Interrupt => Err("KeyboardInterrupt".into()),
-            Err(e) => Err(format!("{}: {}", e.kind.type_name(), e.message)),
+            Err(e) if e.kind == ErrorKind::Interrupt => Err(CallbackFailure::Interrupt),
+            Err(e) => match &e.python_exception {
+                Some(exc) => Err(CallbackFailure::Python(exc.id)),
+                None => Err(lisp_failure(e)),
+            },
         }
     }
 
@@ -410,7 +418,15 @@ pub fn to_wire(
 
 /// Runs a request; a Python failure becomes a `LispError` at the span of the step that raised.
 pub fn run(vm: &mut Vm, steps: Vec<Step>, spans: &[Span], mode: ResultMode) -> Result<Value, Exn> {
-    let b = backend()?;
+    let b = match backend() {
+        Ok(b) => b,
+        Err(e) => {
+            return Err(match spans.first() {
+                Some(s) => e.at(*s),
+                None => e,
+            })
+        }
+    };
     let timing = TIMING.with(|t| t.get());
     let started = timing.then(Instant::now);
     crate::runtime::builtins::core::flush_stdout_if_pending();
@@ -754,7 +770,11 @@ pub fn type_name(r: &PyRef) -> String {
 
 /// Attribute names of a bound Python value, for the REPL's completion.
 pub fn dir_of(v: &Value) -> Vec<String> {
-    let Some(b) = BACKEND.with(|b| b.borrow().clone()) else {
+    if !v.is_py() {
+        return Vec::new();
+    }
+    // Completing `np.` for a bound `np` may start Python; it never runs what is being typed.
+    let Ok(b) = backend() else {
         return Vec::new();
     };
     match v {
@@ -812,6 +832,9 @@ struct SiteEntry {
 impl SiteCache {
     /// The cached resolution for `target`, if still valid.
     fn lookup(&self, target: &Value) -> Option<Value> {
+        if attr_ttl().is_zero() {
+            return None;
+        }
         self.entry.borrow().as_ref().and_then(|e| {
             if !same_target(&e.target, target) || e.epoch != epoch() {
                 return None;
@@ -916,7 +939,7 @@ fn call_handle_plain(
     wargs: Vec<WireValue>,
     span: Span,
 ) -> Result<Value, Exn> {
-    let b = backend()?;
+    let b = backend().map_err(|e| e.at(span))?;
     let timing = TIMING.with(|t| t.get());
     let started = timing.then(Instant::now);
     crate::runtime::builtins::core::flush_stdout_if_pending();
