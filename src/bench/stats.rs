@@ -49,8 +49,8 @@ pub enum Target {
 impl Target {
     pub fn describe(&self) -> String {
         match self {
-            Target::RatioAtMost(r) => format!("≤ {r}×"),
-            Target::RatioAtLeast(r) => format!("≥ {r}×"),
+            Target::RatioAtMost(r) => format!("≤ {}×", fmt3(*r)),
+            Target::RatioAtLeast(r) => format!("≥ {}×", fmt3(*r)),
             Target::ValueAtMost(v) => format!("< {v}"),
         }
     }
