@@ -5,7 +5,9 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// True while Python code runs for a request (false again inside Lisp callbacks).
+/// True while Python code runs for a request (false again inside Lisp callbacks). Written and
+/// read on the owner thread only (the signal handler runs there too), so relaxed ordering is
+/// enough: a signal handler sees its own thread's stores in program order.
 pub static IN_PYTHON: AtomicBool = AtomicBool::new(false);
 
 /// `extern "C" fn()` to call from the signal handler while in Python; 0 when none.
@@ -17,7 +19,7 @@ pub fn set_python_hook(hook: extern "C" fn()) {
 
 /// Called from the signal handler. Returns true if Python took the interrupt.
 pub fn forward_to_python() -> bool {
-    if !IN_PYTHON.load(Ordering::SeqCst) {
+    if !IN_PYTHON.load(Ordering::Relaxed) {
         return false;
     }
     let hook = PY_HOOK.load(Ordering::SeqCst);

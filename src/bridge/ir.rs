@@ -18,8 +18,9 @@ pub struct HandleId {
 pub struct CallbackId(pub u32);
 
 /// Values that cross the boundary by value.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub enum WireValue {
+    #[default]
     None,
     Bool(bool),
     Int(i64),
@@ -134,11 +135,11 @@ pub trait Backend {
     fn call_handle(
         &self,
         f: HandleId,
-        args: Vec<WireValue>,
+        args: &[WireValue],
         host: &mut dyn CallbackHost,
     ) -> Result<WireValue, PyFailure> {
         let req = ChainRequest {
-            steps: vec![Step::Call(WireValue::Handle(f), args, Vec::new())],
+            steps: vec![Step::Call(WireValue::Handle(f), args.to_vec(), Vec::new())],
             mode: ResultMode::Auto,
         };
         self.execute(&req, host)

@@ -360,6 +360,9 @@ impl<'a> Gen<'a> {
         if let Some(code) = prim::specialize(self, call) {
             return code;
         }
+        if let Some(code) = self.constant_import(call) {
+            return code;
+        }
         if let Expr::Attr(target, path, _) = &call.callee {
             // `(np.sum a)`, `((. np sum) a)`: fused into one request, with a call-site cache.
             let target = self.expr(target);
@@ -416,6 +419,35 @@ impl<'a> Gen<'a> {
             }
             vm.invoke(callee, base, span)
         })
+    }
+
+    /// `($py "numpy")` with a literal name: the lazy module value is made once per call site
+    /// (while `$py` is still the builtin), so a loop does not rebuild it on every iteration.
+    fn constant_import(&self, call: &Call) -> Option<Code> {
+        let Expr::Global(id, _) = call.callee else {
+            return None;
+        };
+        let [Expr::Const(Value::Str(name))] = call.args.as_slice() else {
+            return None;
+        };
+        let Some(Value::Builtin(b)) = self.vm.globals.get(id) else {
+            return None;
+        };
+        if b.name != "$py" {
+            return None;
+        }
+        let expected: &'static crate::runtime::value::Builtin = b;
+        let module = crate::runtime::py::import(name, call.span);
+        let (name, span) = (name.clone(), call.span);
+        Some(Box::new(move |vm, _| match &vm.globals[id] {
+            Value::Builtin(now) if std::ptr::eq(*now, expected) => Ok(module.clone()),
+            other => {
+                let callee = other.clone();
+                let base = vm.stack.len();
+                vm.stack.push(Value::Str(name.clone()));
+                vm.invoke(callee, base, span)
+            }
+        }))
     }
 
     fn try_expr(&self, t: &TryExpr) -> Code {

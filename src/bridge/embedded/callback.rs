@@ -70,10 +70,11 @@ impl LispCallback {
             }
             Ok((a, k))
         })?;
-        let was = IN_PYTHON.swap(false, Ordering::SeqCst);
+        let was = IN_PYTHON.load(Ordering::Relaxed);
+        IN_PYTHON.store(false, Ordering::Relaxed);
         // SAFETY: see `with_host`; the host outlives the request that is calling us.
         let r = unsafe { (*host).call(CallbackId(self.id), wargs, wkwargs) };
-        IN_PYTHON.store(was, Ordering::SeqCst);
+        IN_PYTHON.store(was, Ordering::Relaxed);
         match r {
             Ok(v) => with_state(|s| s.to_py(py, &v, &[]).map(|o| o.unbind())),
             Err(CallbackFailure::Interrupt) => Err(PyKeyboardInterrupt::new_err("interrupted")),

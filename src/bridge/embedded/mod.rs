@@ -385,9 +385,10 @@ impl Backend for EmbeddedBackend {
         let r = {
             s.flush_releases(py, host);
             callback::with_host(host, || {
-                let was = IN_PYTHON.swap(true, Ordering::SeqCst);
+                let was = IN_PYTHON.load(Ordering::Relaxed);
+                IN_PYTHON.store(true, Ordering::Relaxed);
                 let r = s.run(py, req);
-                IN_PYTHON.store(was, Ordering::SeqCst);
+                IN_PYTHON.store(was, Ordering::Relaxed);
                 r
             })
         };
@@ -404,7 +405,7 @@ impl Backend for EmbeddedBackend {
     fn call_handle(
         &self,
         f: HandleId,
-        args: Vec<WireValue>,
+        args: &[WireValue],
         host: &mut dyn CallbackHost,
     ) -> Result<WireValue, PyFailure> {
         let s = &self.state;
@@ -414,11 +415,12 @@ impl Backend for EmbeddedBackend {
         let py = unsafe { Python::assume_attached() };
         s.flush_releases(py, host);
         let r = callback::with_host(host, || {
-            let was = IN_PYTHON.swap(true, Ordering::SeqCst);
+            let was = IN_PYTHON.load(Ordering::Relaxed);
+            IN_PYTHON.store(true, Ordering::Relaxed);
             let r = (|| -> PyResult<WireValue> {
                 let callee = s.handle_obj(py, f)?;
                 // Small arities go through vectorcall without building a tuple.
-                let out = match args.as_slice() {
+                let out = match args {
                     [] => callee.call0()?,
                     [a] => callee.call1((s.to_py(py, a, &[])?,))?,
                     [a, b] => callee.call1((s.to_py(py, a, &[])?, s.to_py(py, b, &[])?))?,
@@ -437,7 +439,7 @@ impl Backend for EmbeddedBackend {
                 };
                 s.to_wire(py, out, false)
             })();
-            IN_PYTHON.store(was, Ordering::SeqCst);
+            IN_PYTHON.store(was, Ordering::Relaxed);
             r.map_err(|e| s.failure(py, e, 0))
         });
         drain_deferred(&s.requests_since_drain);

@@ -203,7 +203,7 @@ impl Backend for Forward {
     fn call_handle(
         &self,
         f: HandleId,
-        args: Vec<WireValue>,
+        args: &[WireValue],
         host: &mut dyn CallbackHost,
     ) -> Result<WireValue, PyFailure> {
         self.0.call_handle(f, args, host)
@@ -522,36 +522,14 @@ pub fn call(vm: &mut Vm, callee: &Value, args: &[Value], span: Span) -> Result<V
         if matches!(l.root, LazyRoot::Import(_)) {
             if let Value::Py(f) = resolve_cached(vm, l)? {
                 if let Some(wargs) = plain_args(args) {
-                    return call_handle_plain(vm, f.id, wargs, span);
+                    return call_handle_plain(vm, f.id, &wargs, span);
                 }
             }
         }
     }
     if let Value::Py(f) = callee {
-        let simple: Option<Vec<WireValue>> = args
-            .iter()
-            .map(|a| {
-                if matches!(a, Value::Keyword(_)) {
-                    None
-                } else {
-                    plain(a)
-                }
-            })
-            .collect();
-        if let Some(wargs) = simple {
-            let b = backend()?;
-            let timing = TIMING.with(|t| t.get());
-            let started = timing.then(Instant::now);
-            crate::runtime::builtins::core::flush_stdout_if_pending();
-            let r = b.call_handle(f.id, wargs, &mut VmHost { vm });
-            let out = match r {
-                Ok(w) => Ok(from_wire(w, &b.release_queue())),
-                Err(fail) => Err(failure_to_error(fail, &[span])),
-            };
-            if let Some(t) = started {
-                BRIDGE_NANOS.with(|n| n.set(n.get() + t.elapsed().as_nanos() as u64));
-            }
-            return out;
+        if let Some(wargs) = plain_args(args) {
+            return call_handle_plain(vm, f.id, &wargs, span);
         }
     }
     let mut steps = Vec::with_capacity(4);
@@ -918,25 +896,57 @@ pub fn call_attr(
 /// straight from the stack. `None` when an argument needs the general path.
 fn call_plain(vm: &mut Vm, f: &PyRef, base: usize, span: Span) -> Option<Result<Value, Exn>> {
     let wargs = plain_args(&vm.stack[base..])?;
-    Some(call_handle_plain(vm, f.id, wargs, span))
+    Some(call_handle_plain(vm, f.id, &wargs, span))
 }
 
 /// Arguments that need no conversion work (numbers, strings, nil, handles); `None` otherwise.
-fn plain_args(args: &[Value]) -> Option<Vec<WireValue>> {
-    let mut wargs = Vec::with_capacity(args.len());
-    for a in args {
+/// Up to four of them without a heap allocation.
+fn plain_args(args: &[Value]) -> Option<PlainArgs> {
+    let mut out = PlainArgs::new(args.len());
+    for (i, a) in args.iter().enumerate() {
         if matches!(a, Value::Keyword(_)) {
             return None;
         }
-        wargs.push(plain(a)?);
+        out.set(i, plain(a)?);
     }
-    Some(wargs)
+    Some(out)
+}
+
+enum PlainArgs {
+    Few([WireValue; 4], usize),
+    Many(Vec<WireValue>),
+}
+
+impl PlainArgs {
+    fn new(n: usize) -> PlainArgs {
+        if n <= 4 {
+            PlainArgs::Few(Default::default(), n)
+        } else {
+            PlainArgs::Many(vec![WireValue::None; n])
+        }
+    }
+    fn set(&mut self, i: usize, w: WireValue) {
+        match self {
+            PlainArgs::Few(a, _) => a[i] = w,
+            PlainArgs::Many(v) => v[i] = w,
+        }
+    }
+}
+
+impl std::ops::Deref for PlainArgs {
+    type Target = [WireValue];
+    fn deref(&self) -> &[WireValue] {
+        match self {
+            PlainArgs::Few(a, n) => &a[..*n],
+            PlainArgs::Many(v) => v,
+        }
+    }
 }
 
 fn call_handle_plain(
     vm: &mut Vm,
     f: HandleId,
-    wargs: Vec<WireValue>,
+    wargs: &[WireValue],
     span: Span,
 ) -> Result<Value, Exn> {
     let b = backend().map_err(|e| e.at(span))?;
