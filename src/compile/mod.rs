@@ -114,6 +114,10 @@ impl<'a> Gen<'a> {
                 })
             }
             Expr::If(t, a, b) => {
+                if let Some(cond) = prim::condition(self, t) {
+                    let (a, b) = (self.expr(a), self.expr(b));
+                    return Box::new(move |vm, f| if cond(vm, f)? { a(vm, f) } else { b(vm, f) });
+                }
                 let (t, a, b) = (self.expr(t), self.expr(a), self.expr(b));
                 Box::new(move |vm, f| {
                     if t(vm, f)?.truthy() {

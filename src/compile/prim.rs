@@ -166,3 +166,50 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
 fn fast_int(op: Op, x: i64, y: i64) -> Option<Value> {
     fast(op, &Value::Int(x), &Value::Int(y))
 }
+
+/// A test that yields a Rust `bool`: `(if (< n 2) ...)` compares the slot with the constant
+/// without making a boolean value. `None` when the test is not such a comparison.
+pub(super) type Cond = Box<dyn Fn(&mut Vm, &crate::runtime::function::Frame) -> Result<bool, Exn>>;
+
+pub(super) fn condition(g: &Gen, test: &Expr) -> Option<Cond> {
+    let Expr::Call(call) = test else {
+        return None;
+    };
+    let Expr::Global(id, _) = call.callee else {
+        return None;
+    };
+    if call.args.len() != 2 {
+        return None;
+    }
+    let Value::Builtin(b) = g.vm.globals.get(id)? else {
+        return None;
+    };
+    let expected: &'static Builtin = b;
+    if !numeric::is_core(expected) {
+        return None;
+    }
+    let cmp: fn(i64, i64) -> bool = match expected.name {
+        "<" => |a, b| a < b,
+        ">" => |a, b| a > b,
+        "<=" => |a, b| a <= b,
+        ">=" => |a, b| a >= b,
+        "=" => |a, b| a == b,
+        _ => return None,
+    };
+    let slot = match &call.args[0] {
+        Expr::Local(b, _) => g.plain_slot(*b)?,
+        _ => return None,
+    };
+    let Expr::Const(Value::Int(k)) = call.args[1] else {
+        return None;
+    };
+    let full = specialize(g, call)?;
+    Some(Box::new(move |vm, f| {
+        if let (Value::Builtin(now), Value::Int(a)) = (&vm.globals[id], &vm.stack[f.base + slot]) {
+            if std::ptr::eq(*now, expected) {
+                return Ok(cmp(*a, k));
+            }
+        }
+        Ok(full(vm, f)?.truthy())
+    }))
+}

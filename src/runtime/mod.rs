@@ -181,7 +181,11 @@ impl Vm {
         loop {
             let r = match &callee {
                 Value::Func(c) => match self.call_closure(c, base, span) {
-                    Ok(v) => match self.tail.take() {
+                    Ok(v) => match if self.tail.is_some() {
+                        self.tail.take()
+                    } else {
+                        None
+                    } {
                         Some(t) => {
                             self.stack.drain(base..t.base);
                             callee = t.callee;
