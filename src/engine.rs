@@ -33,7 +33,10 @@ impl Engine {
         };
         meta::install(&mut e.vm);
         e.vm.define("*argv*", Value::vector(vec![]));
-        if let Err(err) = e.eval_str("<prelude>", PRELUDE) {
+        e.vm.interruptible = false;
+        let loaded = e.eval_str("<prelude>", PRELUDE);
+        e.vm.interruptible = true;
+        if let Err(err) = loaded {
             // The prelude ships inside the binary; failing to load it is a bug in this build.
             panic!(
                 "prelude failed to load:\n{}",

@@ -49,6 +49,8 @@ pub struct Vm {
     pub recur: bool,
     pub depth: usize,
     pub max_depth: usize,
+    /// False while the prelude loads: a Ctrl-C then waits for the first user form.
+    pub interruptible: bool,
     /// Lisp functions handed to Python as callables, by callback id.
     pub callbacks: HashMap<u32, Value>,
     pub next_callback: u32,
@@ -73,6 +75,7 @@ impl Vm {
             recur: false,
             depth: 0,
             max_depth: DEFAULT_MAX_DEPTH,
+            interruptible: true,
             callbacks: HashMap::new(),
             next_callback: 0,
             call_span: Span::default(),
@@ -93,6 +96,7 @@ impl Vm {
             recur: false,
             depth: 0,
             max_depth: DEFAULT_MAX_DEPTH,
+            interruptible: true,
             callbacks: HashMap::new(),
             next_callback: 0,
             call_span: Span::default(),
@@ -154,7 +158,8 @@ impl Vm {
 
     #[inline]
     pub fn check_interrupt(&self) -> Result<(), Exn> {
-        if interrupt::INTERRUPTED.load(Ordering::Relaxed) && interrupt::take() {
+        if interrupt::INTERRUPTED.load(Ordering::Relaxed) && self.interruptible && interrupt::take()
+        {
             return Err(LispError::new(ErrorKind::Interrupt, "interrupted"));
         }
         Ok(())
