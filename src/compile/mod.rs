@@ -290,18 +290,45 @@ impl<'a> Gen<'a> {
                     })
                     .collect();
                 let args = self.exprs(args);
-                Box::new(move |vm, f| {
-                    for a in &args {
-                        let v = a(vm, f)?;
-                        vm.stack.push(v);
+                let plain = targets.iter().all(|(_, boxed)| !boxed);
+                match (args.len(), plain) {
+                    // The common loops: new values straight into their slots (each value moves
+                    // once; the general path's push and pop cost a store-forwarding stall each).
+                    (1, true) => {
+                        let s0 = targets[0].0;
+                        let a0 = args.into_iter().next().expect("one argument");
+                        Box::new(move |vm, f| {
+                            vm.stack[f.base + s0] = a0(vm, f)?;
+                            vm.recur = true;
+                            Ok(Value::Nil)
+                        })
                     }
-                    for (slot, boxed) in targets.iter().rev() {
-                        let v = vm.stack.pop().unwrap_or_default();
-                        store(vm, f.base + slot, *boxed, v);
+                    (2, true) => {
+                        let (s0, s1) = (targets[0].0, targets[1].0);
+                        let mut it = args.into_iter();
+                        let (a0, a1) = (it.next().expect("two"), it.next().expect("two"));
+                        Box::new(move |vm, f| {
+                            let v0 = a0(vm, f)?;
+                            let v1 = a1(vm, f)?;
+                            vm.stack[f.base + s0] = v0;
+                            vm.stack[f.base + s1] = v1;
+                            vm.recur = true;
+                            Ok(Value::Nil)
+                        })
                     }
-                    vm.recur = true;
-                    Ok(Value::Nil)
-                })
+                    _ => Box::new(move |vm, f| {
+                        for a in &args {
+                            let v = a(vm, f)?;
+                            vm.stack.push(v);
+                        }
+                        for (slot, boxed) in targets.iter().rev() {
+                            let v = vm.stack.pop().unwrap_or_default();
+                            store(vm, f.base + slot, *boxed, v);
+                        }
+                        vm.recur = true;
+                        Ok(Value::Nil)
+                    }),
+                }
             }
         }
     }
