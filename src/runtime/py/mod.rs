@@ -900,44 +900,33 @@ fn call_plain(vm: &mut Vm, f: &PyRef, base: usize, span: Span) -> Option<Result<
 }
 
 /// Arguments that need no conversion work (numbers, strings, nil, handles); `None` otherwise.
-/// Up to four of them without a heap allocation.
+/// One or two of them without a heap allocation (and without moving a large array around).
 fn plain_args(args: &[Value]) -> Option<PlainArgs> {
-    let mut out = PlainArgs::new(args.len());
-    for (i, a) in args.iter().enumerate() {
+    let plain1 = |a: &Value| {
         if matches!(a, Value::Keyword(_)) {
-            return None;
+            None
+        } else {
+            plain(a)
         }
-        out.set(i, plain(a)?);
-    }
-    Some(out)
+    };
+    Some(match args {
+        [] => PlainArgs::Inline([WireValue::None, WireValue::None], 0),
+        [a] => PlainArgs::Inline([plain1(a)?, WireValue::None], 1),
+        [a, b] => PlainArgs::Inline([plain1(a)?, plain1(b)?], 2),
+        more => PlainArgs::Many(more.iter().map(plain1).collect::<Option<Vec<_>>>()?),
+    })
 }
 
 enum PlainArgs {
-    Few([WireValue; 4], usize),
+    Inline([WireValue; 2], usize),
     Many(Vec<WireValue>),
-}
-
-impl PlainArgs {
-    fn new(n: usize) -> PlainArgs {
-        if n <= 4 {
-            PlainArgs::Few(Default::default(), n)
-        } else {
-            PlainArgs::Many(vec![WireValue::None; n])
-        }
-    }
-    fn set(&mut self, i: usize, w: WireValue) {
-        match self {
-            PlainArgs::Few(a, _) => a[i] = w,
-            PlainArgs::Many(v) => v[i] = w,
-        }
-    }
 }
 
 impl std::ops::Deref for PlainArgs {
     type Target = [WireValue];
     fn deref(&self) -> &[WireValue] {
         match self {
-            PlainArgs::Few(a, n) => &a[..*n],
+            PlainArgs::Inline(a, n) => &a[..*n],
             PlainArgs::Many(v) => v,
         }
     }
