@@ -180,12 +180,10 @@ pub fn main() -> i32 {
         Some((file, args)) => {
             engine.set_argv(args);
             let (name, text) = if file == "-" {
-                let mut text = String::new();
-                if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-                    eprintln!("error: cannot read the script from stdin: {e}");
-                    return 1;
+                match read_stdin() {
+                    Some(text) => ("<stdin>".to_string(), text),
+                    None => return 1,
                 }
-                ("<stdin>".to_string(), text)
             } else {
                 match std::fs::read_to_string(file) {
                     Ok(t) => (file.clone(), t),
@@ -197,15 +195,23 @@ pub fn main() -> i32 {
             };
             run_and_report(&mut engine, &name, &text, &config, false)
         }
-        None if !std::io::stdin().is_terminal() => {
-            let mut text = String::new();
-            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-                eprintln!("error: cannot read the script from stdin: {e}");
-                return 1;
-            }
-            run_and_report(&mut engine, "<stdin>", &text, &config, false)
-        }
+        None if !std::io::stdin().is_terminal() => match read_stdin() {
+            Some(text) => run_and_report(&mut engine, "<stdin>", &text, &config, false),
+            None => 1,
+        },
         None => crate::repl::run(engine, &config),
+    }
+}
+
+/// The whole of stdin, or `None` (after saying why) when it cannot be read.
+fn read_stdin() -> Option<String> {
+    let mut text = String::new();
+    match std::io::stdin().read_to_string(&mut text) {
+        Ok(_) => Some(text),
+        Err(e) => {
+            eprintln!("error: cannot read the script from stdin: {e}");
+            None
+        }
     }
 }
 

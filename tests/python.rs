@@ -8,37 +8,13 @@
 
 mod support;
 
-use support::{polyglot, run, run_with, Pty, PtyRun, Step, TempDir};
-
-const PROMPT: &str = "pg> ";
-
-/// A line of output that is exactly `text` (the echo of the typed input never is).
-fn line(text: &str) -> String {
-    format!(r"^{}\r?$", regex_escape(text))
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let special = "\\^$.|?*+()[]{}".contains(c);
-            special
-                .then_some('\\')
-                .into_iter()
-                .chain(std::iter::once(c))
-        })
-        .collect()
-}
+use support::{assert_exit_0, line, polyglot, run, run_with, Pty, Step, TempDir, PROMPT};
 
 /// The Python environment the tests run with (the Makefile sets it to the project's venv).
 fn venv() -> String {
     std::env::var("VIRTUAL_ENV").unwrap_or_else(|_| {
         panic!("set VIRTUAL_ENV to a Python 3.11 environment with numpy (make test does)")
     })
-}
-
-fn assert_exit_0(r: &PtyRun) {
-    r.assert_ok();
-    assert_eq!(r.exit(), Some("EXIT 0"), "{}", r.report);
 }
 
 /// Ctrl-C while `slow` runs inside Python: measures the time until `KeyboardInterrupt` shows,

@@ -5,34 +5,10 @@
 
 mod support;
 
-use support::{Pty, PtyRun, Step, TempDir};
-
-const PROMPT: &str = "pg> ";
-
-/// A line of output that is exactly `text` (the echo of the typed input never is).
-fn line(text: &str) -> String {
-    format!(r"^{}\r?$", regex_escape(text))
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let special = "\\^$.|?*+()[]{}".contains(c);
-            special
-                .then_some('\\')
-                .into_iter()
-                .chain(std::iter::once(c))
-        })
-        .collect()
-}
+use support::{assert_exit_0, line, Pty, Step, TempDir, PROMPT};
 
 fn history_file(dir: &TempDir) -> std::path::PathBuf {
     dir.path().join("data/polyglot/history")
-}
-
-fn assert_exit_0(r: &PtyRun) {
-    r.assert_ok();
-    assert_eq!(r.exit(), Some("EXIT 0"), "{}", r.report);
 }
 
 #[test]

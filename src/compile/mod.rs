@@ -14,6 +14,7 @@ use crate::runtime::error::{ErrorKind, Exn, LispError};
 use crate::runtime::function::{CaptureFrom, Code, Frame, Proto};
 use crate::runtime::value::{Closure, Value};
 use crate::runtime::{TailCall, Vm};
+use crate::source::Span;
 use crate::syntax::expr::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -422,33 +423,13 @@ impl<'a> Gen<'a> {
                     Value::Unbound => return Err(vm.unbound_error(id, gspan)),
                     v => v.clone(),
                 };
-                let base = vm.stack.len();
-                for a in &args {
-                    let v = a(vm, f)?;
-                    vm.stack.push(v);
-                }
-                if tail && matches!(callee, Value::Func(_)) {
-                    vm.tail = Some(TailCall { callee, base, span });
-                    return Ok(Value::Nil);
-                }
-                vm.invoke(callee, base, span)
+                call_with(vm, f, callee, &args, span, tail)
             });
         }
         let callee = self.expr(&call.callee);
         Box::new(move |vm, f| {
             let callee = callee(vm, f)?;
-            let base = vm.stack.len();
-            for a in &args {
-                let v = a(vm, f)?;
-                vm.stack.push(v);
-            }
-            // Only Lisp functions need the trampoline; a builtin returns at once, and calling
-            // it here keeps the caller's frame in stack traces.
-            if tail && matches!(callee, Value::Func(_)) {
-                vm.tail = Some(TailCall { callee, base, span });
-                return Ok(Value::Nil);
-            }
-            vm.invoke(callee, base, span)
+            call_with(vm, f, callee, &args, span, tail)
         })
     }
 
@@ -531,6 +512,30 @@ impl<'a> Gen<'a> {
             r
         })
     }
+}
+
+/// Pushes the arguments and calls `callee`, or hands a tail call to the trampoline. Only Lisp
+/// functions need the trampoline; a builtin returns at once, and calling it here keeps the
+/// caller's frame in stack traces.
+#[inline(always)]
+fn call_with(
+    vm: &mut Vm,
+    f: &Frame,
+    callee: Value,
+    args: &[Code],
+    span: Span,
+    tail: bool,
+) -> Result<Value, Exn> {
+    let base = vm.stack.len();
+    for a in args {
+        let v = a(vm, f)?;
+        vm.stack.push(v);
+    }
+    if tail && matches!(callee, Value::Func(_)) {
+        vm.tail = Some(TailCall { callee, base, span });
+        return Ok(Value::Nil);
+    }
+    vm.invoke(callee, base, span)
 }
 
 /// Runs `body` until it finishes without a pending `recur`.

@@ -49,7 +49,9 @@ fn fast(op: Op, a: &Value, b: &Value) -> Option<Value> {
     }
 }
 
-pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
+/// A two-argument call whose head is a global holding one of the core numeric builtins now:
+/// the global's index and the builtin.
+fn core_binary(g: &Gen, call: &Call) -> Option<(usize, &'static Builtin)> {
     let Expr::Global(id, _) = call.callee else {
         return None;
     };
@@ -59,7 +61,12 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
     let Value::Builtin(b) = g.vm.globals.get(id)? else {
         return None;
     };
-    let expected: &'static Builtin = b;
+    let b: &'static Builtin = b;
+    numeric::is_core(b).then_some((id, b))
+}
+
+pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
+    let (id, expected) = core_binary(g, call)?;
     let op = match expected.name {
         "+" => Op::Add,
         "-" => Op::Sub,
@@ -71,9 +78,6 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
         "=" => Op::NumEq,
         _ => return None,
     };
-    if !numeric::is_core(expected) {
-        return None;
-    }
     let BuiltinFn::Pure(slow) = expected.f else {
         return None;
     };
@@ -175,19 +179,7 @@ pub(super) fn condition(g: &Gen, test: &Expr) -> Option<Cond> {
     let Expr::Call(call) = test else {
         return None;
     };
-    let Expr::Global(id, _) = call.callee else {
-        return None;
-    };
-    if call.args.len() != 2 {
-        return None;
-    }
-    let Value::Builtin(b) = g.vm.globals.get(id)? else {
-        return None;
-    };
-    let expected: &'static Builtin = b;
-    if !numeric::is_core(expected) {
-        return None;
-    }
+    let (id, expected) = core_binary(g, call)?;
     let cmp: fn(i64, i64) -> bool = match expected.name {
         "<" => |a, b| a < b,
         ">" => |a, b| a > b,

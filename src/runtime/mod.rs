@@ -66,20 +66,8 @@ impl Default for Vm {
 
 impl Vm {
     pub fn new() -> Vm {
-        let mut vm = Vm {
-            stack: Vec::with_capacity(1024),
-            globals: Vec::new(),
-            global_names: Vec::new(),
-            global_ids: HashMap::new(),
-            tail: None,
-            recur: false,
-            depth: 0,
-            max_depth: DEFAULT_MAX_DEPTH,
-            interruptible: true,
-            callbacks: HashMap::new(),
-            next_callback: 0,
-            call_span: Span::default(),
-        };
+        let mut vm = Vm::bare();
+        vm.stack.reserve(1024);
         builtins::install(&mut vm);
         vm
     }

@@ -10,6 +10,32 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The REPL's prompt.
+pub const PROMPT: &str = "pg> ";
+
+/// A regex for a line of output that is exactly `text` (the echo of the typed input never is).
+pub fn line(text: &str) -> String {
+    format!(r"^{}\r?$", regex_escape(text))
+}
+
+pub fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\^$.|?*+()[]{}".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+/// The session ended by itself with status 0.
+pub fn assert_exit_0(r: &PtyRun) {
+    r.assert_ok();
+    assert_eq!(r.exit(), Some("EXIT 0"), "{}", r.report);
+}
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_polyglot");
 

@@ -371,43 +371,14 @@ impl State {
     }
 }
 
-impl Backend for EmbeddedBackend {
-    fn execute(
+impl EmbeddedBackend {
+    /// The frame of every request: attach, free released handles, make Lisp callbacks
+    /// reachable, mark Python as running (for Ctrl-C), then count the request and its time.
+    fn request<R>(
         &self,
-        req: &ChainRequest,
         host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, PyFailure> {
-        let s = &self.state;
-        let started = s.timing.get().then(Instant::now);
-        ensure_attached();
-        // SAFETY: attached just above; `py` does not outlive this call.
-        let py = unsafe { Python::assume_attached() };
-        let r = {
-            s.flush_releases(py, host);
-            callback::with_host(host, || {
-                let was = IN_PYTHON.load(Ordering::Relaxed);
-                IN_PYTHON.store(true, Ordering::Relaxed);
-                let r = s.run(py, req);
-                IN_PYTHON.store(was, Ordering::Relaxed);
-                r
-            })
-        };
-        drain_deferred(&s.requests_since_drain);
-        let mut st = s.stats.get();
-        st.requests += 1;
-        if let Some(t) = started {
-            st.python_nanos += t.elapsed().as_nanos() as u64;
-        }
-        s.stats.set(st);
-        r
-    }
-
-    fn call_handle(
-        &self,
-        f: HandleId,
-        args: &[WireValue],
-        host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, PyFailure> {
+        body: impl FnOnce(&State, Python<'_>) -> Result<R, PyFailure>,
+    ) -> Result<R, PyFailure> {
         let s = &self.state;
         let started = s.timing.get().then(Instant::now);
         ensure_attached();
@@ -417,6 +388,37 @@ impl Backend for EmbeddedBackend {
         let r = callback::with_host(host, || {
             let was = IN_PYTHON.load(Ordering::Relaxed);
             IN_PYTHON.store(true, Ordering::Relaxed);
+            let r = body(s, py);
+            IN_PYTHON.store(was, Ordering::Relaxed);
+            r
+        });
+        drain_deferred(&s.requests_since_drain);
+        let mut st = s.stats.get();
+        st.requests += 1;
+        if let Some(t) = started {
+            st.python_nanos += t.elapsed().as_nanos() as u64;
+        }
+        s.stats.set(st);
+        r
+    }
+}
+
+impl Backend for EmbeddedBackend {
+    fn execute(
+        &self,
+        req: &ChainRequest,
+        host: &mut dyn CallbackHost,
+    ) -> Result<WireValue, PyFailure> {
+        self.request(host, |s, py| s.run(py, req))
+    }
+
+    fn call_handle(
+        &self,
+        f: HandleId,
+        args: &[WireValue],
+        host: &mut dyn CallbackHost,
+    ) -> Result<WireValue, PyFailure> {
+        self.request(host, |s, py| {
             let r = (|| -> PyResult<WireValue> {
                 let callee = s.handle_obj(py, f)?;
                 // Small arities go through vectorcall without building a tuple.
@@ -439,17 +441,8 @@ impl Backend for EmbeddedBackend {
                 };
                 s.to_wire(py, out, false)
             })();
-            IN_PYTHON.store(was, Ordering::Relaxed);
             r.map_err(|e| s.failure(py, e, 0))
-        });
-        drain_deferred(&s.requests_since_drain);
-        let mut st = s.stats.get();
-        st.requests += 1;
-        if let Some(t) = started {
-            st.python_nanos += t.elapsed().as_nanos() as u64;
-        }
-        s.stats.set(st);
-        r
+        })
     }
 
     fn format_exception(&self, h: HandleId) -> String {
