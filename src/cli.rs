@@ -154,17 +154,6 @@ pub fn main() -> i32 {
         eprintln!("error: the workers backend is not built yet; use --backend embedded");
         return 2;
     }
-    if let Some(Command::Bench(args)) = &cli.command {
-        crate::runtime::interrupt::install();
-        crate::runtime::py::configure(crate::runtime::py::PySettings {
-            python: config.python.clone(),
-            attr_cache_ttl: config
-                .attr_cache_ttl_ms
-                .map(std::time::Duration::from_millis),
-        });
-        return crate::bench::run(args, &config);
-    }
-    let mut engine = Engine::new();
     crate::runtime::interrupt::install();
     crate::runtime::py::configure(crate::runtime::py::PySettings {
         python: config.python.clone(),
@@ -172,6 +161,10 @@ pub fn main() -> i32 {
             .attr_cache_ttl_ms
             .map(std::time::Duration::from_millis),
     });
+    if let Some(Command::Bench(args)) = &cli.command {
+        return crate::bench::run(args, &config);
+    }
+    let mut engine = Engine::new();
 
     if let Some(expr) = &cli.eval {
         return run_and_report(&mut engine, "<-e>", expr, &config, true);
