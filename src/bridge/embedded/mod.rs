@@ -196,8 +196,8 @@ impl State {
     /// `Bound`, which decrements its count at once (a bare `Py` dropped here would wait in
     /// pyo3's deferred pool, since pyo3 does not see our long-lived attachment).
     fn flush_releases(&self, py: Python<'_>, host: &mut dyn CallbackHost) {
-        let ids = self.queue.take();
-        if !ids.is_empty() {
+        if !self.queue.is_empty() {
+            let ids = self.queue.take();
             let mut t = self.handles.borrow_mut();
             for id in ids {
                 if let Some(obj) = t.remove(id) {

@@ -90,15 +90,23 @@ pub fn epoch() -> u64 {
     EPOCH.with(|e| e.get())
 }
 
+/// Default time to live of cached module and class attributes.
+const DEFAULT_TTL_NANOS: u64 = 1_000_000_000;
+
+thread_local! {
+    /// `--attr-cache-ttl`, kept apart from the settings: call sites read it on every call.
+    static TTL_NANOS: Cell<u64> = const { Cell::new(DEFAULT_TTL_NANOS) };
+}
+
 fn attr_ttl() -> Duration {
-    SETTINGS.with(|s| {
-        s.borrow()
-            .attr_cache_ttl
-            .unwrap_or(Duration::from_millis(1000))
-    })
+    Duration::from_nanos(TTL_NANOS.with(|t| t.get()))
 }
 
 pub fn configure(settings: PySettings) {
+    let ttl = settings
+        .attr_cache_ttl
+        .map_or(DEFAULT_TTL_NANOS, |d| d.as_nanos() as u64);
+    TTL_NANOS.with(|t| t.set(ttl));
     SETTINGS.with(|s| *s.borrow_mut() = settings);
 }
 
@@ -165,9 +173,7 @@ pub fn backend() -> Result<Rc<dyn Backend>, Exn> {
 #[cfg(feature = "embedded")]
 fn start() -> Result<Rc<dyn Backend>, Exn> {
     let settings = SETTINGS.with(|s| s.borrow().clone());
-    let ttl = settings
-        .attr_cache_ttl
-        .unwrap_or(Duration::from_millis(1000));
+    let ttl = attr_ttl();
     let b = crate::bridge::embedded::EmbeddedBackend::start(settings.python.as_deref(), ttl)
         .map_err(|msg| LispError::new(ErrorKind::Python("PythonUnavailable".into()), msg))?;
     // The interpreter's setup replaced the process's SIGINT handler; put ours back.
