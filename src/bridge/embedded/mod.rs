@@ -323,21 +323,27 @@ impl State {
     }
 
     fn failure(&self, py: Python<'_>, err: PyErr, step: usize) -> PyFailure {
-        let ty = err.get_type(py);
-        let type_name = ty
+        let interrupt = err.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py);
+        let type_name = err
+            .get_type(py)
             .name()
             .map(|n| n.to_string())
             .unwrap_or_else(|_| "Exception".into());
-        let value = err.value(py);
+        let traceback = err.traceback(py);
+        // Taken out of the PyErr as a `Bound`, so nothing waits in pyo3's deferred pool.
+        let value = err.into_value(py).into_bound(py);
         // pyo3 keeps the traceback beside the value; attach it so formatting sees the frames.
-        if let Some(tb) = err.traceback(py) {
-            let _ = value.setattr("__traceback__", tb);
+        if let Some(tb) = traceback {
+            // SAFETY: both are live objects under the GIL; the call takes its own reference.
+            unsafe {
+                ffi::PyException_SetTraceback(value.as_ptr(), tb.as_ptr());
+            }
         }
         let message = value.str().map(|s| s.to_string()).unwrap_or_default();
-        let exception = Some(self.new_handle(value.clone().into_any()));
+        let exception = Some(self.new_handle(value.into_any()));
         PyFailure {
             step,
-            interrupt: err.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py),
+            interrupt,
             type_name,
             message,
             exception,
