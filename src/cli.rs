@@ -65,7 +65,8 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
-    /// Show a timing line after each REPL evaluation.
+    /// Show a timing line after each REPL evaluation (and after a script or `-e`; on by default
+    /// in the REPL only).
     #[arg(long, overrides_with = "no_timing", global = true)]
     pub timing: bool,
 
@@ -215,18 +216,23 @@ fn run_and_report(
     config: &Config,
     print: bool,
 ) -> i32 {
-    let r = engine.eval_str(name, text);
+    let timing = config.timing == Some(true);
+    if timing {
+        crate::runtime::py::set_timing(true);
+    }
+    let before = crate::runtime::py::stats();
+    let started = std::time::Instant::now();
+    // A lazy chain is printed by running it; run it here so that a failure is an error.
+    let r = engine.eval_str(name, text).and_then(|v| {
+        if print {
+            crate::runtime::py::force(&mut engine.vm, &v)
+        } else {
+            Ok(v)
+        }
+    });
     crate::runtime::builtins::core::flush_stdout();
-    match r {
+    let code = match r {
         Ok(v) => {
-            // A lazy chain is printed by running it; run it here so a failure is an error.
-            let v = match crate::runtime::py::force(&mut engine.vm, &v) {
-                Ok(v) => v,
-                Err(e) => {
-                    eprint!("{}", engine.render(&e, &config.render));
-                    return 1;
-                }
-            };
             if print {
                 crate::runtime::builtins::core::write_stdout(&(readable(&v) + "\n"));
             }
@@ -236,5 +242,13 @@ fn run_and_report(
             eprint!("{}", engine.render(&e, &config.render));
             1
         }
+    };
+    if timing {
+        let after = crate::runtime::py::stats();
+        eprintln!(
+            "{}",
+            crate::repl::timing_line(started.elapsed(), before, after)
+        );
     }
+    code
 }

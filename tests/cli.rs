@@ -537,3 +537,13 @@ fn ctrl_c_stops_a_script_with_exit_1() {
         r.report
     );
 }
+
+#[test]
+fn timing_flag_prints_a_timing_line_after_a_script() {
+    let o = run(&["--timing", "-e", "(+ 1 2)"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout, "3\n");
+    assert!(o.stderr.starts_with("⏱ "), "{}", o.stderr);
+    let quiet = run(&["-e", "(+ 1 2)"]);
+    assert!(!quiet.stderr.contains('⏱'), "{}", quiet.stderr);
+}
