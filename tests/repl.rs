@@ -336,3 +336,26 @@ fn history_file_is_written_and_read_back() {
     ]);
     assert_exit_0(&r);
 }
+
+/// `*1 *2 *3` hold the last values shown and `*e` the last error, as in Clojure's REPL.
+#[test]
+fn recent_values_and_the_last_error_are_bound() {
+    let dir = TempDir::new("repl-recent");
+    let r = Pty::repl(dir.path()).run(&[
+        Step::Expect(PROMPT),
+        Step::Send("(+ 1 1)\r"),
+        Step::ExpectRe(&line("2")),
+        Step::Send("(+ 1 2)\r"),
+        Step::ExpectRe(&line("3")),
+        Step::Send("[*1 *2]\r"),
+        Step::ExpectRe(&line("[3 2]")),
+        Step::Send("(/ 1 0)\r"),
+        Step::Expect("ZeroDivisionError"),
+        Step::Expect(PROMPT),
+        Step::Send("(error-type *e)\r"),
+        Step::ExpectRe(&line("\"ZeroDivisionError\"")),
+        Step::Send("\x04"),
+        Step::ExpectExit,
+    ]);
+    assert_exit_0(&r);
+}

@@ -82,10 +82,15 @@ impl Session {
                     } else {
                         self.out(&format!("{shown}\n"));
                     }
+                    self.remember_value(v);
                 }
                 Err(e) => {
                     flush_stdout();
                     self.show_error(&e);
+                    self.engine.vm.define(
+                        "*e",
+                        crate::runtime::value::Value::Error(std::rc::Rc::new(*e)),
+                    );
                     break;
                 }
             }
@@ -94,6 +99,19 @@ impl Session {
             let after = crate::runtime::py::stats();
             self.show_timing(started.elapsed(), before, after);
         }
+    }
+
+    /// `*1`, `*2`, `*3`: the last three values shown (as in Clojure's REPL).
+    fn remember_value(&mut self, v: crate::runtime::value::Value) {
+        let vm = &mut self.engine.vm;
+        let get = |vm: &crate::runtime::Vm, n: &str| {
+            vm.global_value(crate::runtime::symbol::intern(n))
+                .unwrap_or_default()
+        };
+        let (one, two) = (get(vm, "*1"), get(vm, "*2"));
+        vm.define("*3", two);
+        vm.define("*2", one);
+        vm.define("*1", v);
     }
 
     fn show_error(&self, e: &crate::runtime::error::LispError) {
@@ -214,6 +232,12 @@ pub fn run(engine: Engine, config: &Config) -> i32 {
     let history = history_path();
     if let Some(h) = &history {
         let _ = rl.load_history(h);
+    }
+    for name in ["*1", "*2", "*3", "*e"] {
+        session
+            .engine
+            .vm
+            .define(name, crate::runtime::value::Value::Nil);
     }
     session.out(&format!(
         "polyglot {} — a Lisp for Python. :help for help, Ctrl-D to quit.\n",
