@@ -113,21 +113,22 @@ pub struct Description {
     pub str: String,
 }
 
-/// What a backend offers the Lisp side. Methods take `&self`: a request may call a Lisp
+/// What a backend offers the Lisp side. Failures are boxed: the success path then moves a small
+/// result, which matters on a hot loop of calls. Methods take `&self`: a request may call a Lisp
 /// callback that issues requests of its own, so nothing may stay borrowed across `execute`.
 pub trait Backend {
     fn execute(
         &self,
         req: &ChainRequest,
         host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, PyFailure>;
+    ) -> Result<WireValue, Box<PyFailure>>;
     /// Runs several requests in one go (one GIL hold / one message); `Step(i)` operands of a
     /// later request may not refer to an earlier request: each request's results are separate.
     fn execute_batch(
         &self,
         reqs: &[ChainRequest],
         host: &mut dyn CallbackHost,
-    ) -> Vec<Result<WireValue, PyFailure>> {
+    ) -> Vec<Result<WireValue, Box<PyFailure>>> {
         reqs.iter().map(|r| self.execute(r, host)).collect()
     }
     /// `f(*args)` for a handle and plain arguments: the hot path of a loop calling a cached
@@ -137,7 +138,7 @@ pub trait Backend {
         f: HandleId,
         args: &[WireValue],
         host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, PyFailure> {
+    ) -> Result<WireValue, Box<PyFailure>> {
         let req = ChainRequest {
             steps: vec![Step::Call(WireValue::Handle(f), args.to_vec(), Vec::new())],
             mode: ResultMode::Auto,

@@ -322,7 +322,7 @@ impl State {
         }
     }
 
-    fn failure(&self, py: Python<'_>, err: PyErr, step: usize) -> PyFailure {
+    fn failure(&self, py: Python<'_>, err: PyErr, step: usize) -> Box<PyFailure> {
         let interrupt = err.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py);
         let type_name = err
             .get_type(py)
@@ -341,16 +341,16 @@ impl State {
         }
         let message = value.str().map(|s| s.to_string()).unwrap_or_default();
         let exception = Some(self.new_handle(value.into_any()));
-        PyFailure {
+        Box::new(PyFailure {
             step,
             interrupt,
             type_name,
             message,
             exception,
-        }
+        })
     }
 
-    fn run(&self, py: Python<'_>, req: &ChainRequest) -> Result<WireValue, PyFailure> {
+    fn run(&self, py: Python<'_>, req: &ChainRequest) -> Result<WireValue, Box<PyFailure>> {
         let mut done: Vec<Bound<'_, PyAny>> = Vec::with_capacity(req.steps.len());
         for (i, step) in req.steps.iter().enumerate() {
             match self.step(py, step, &done) {
@@ -383,8 +383,8 @@ impl EmbeddedBackend {
     fn request<R>(
         &self,
         host: &mut dyn CallbackHost,
-        body: impl FnOnce(&State, Python<'_>) -> Result<R, PyFailure>,
-    ) -> Result<R, PyFailure> {
+        body: impl FnOnce(&State, Python<'_>) -> Result<R, Box<PyFailure>>,
+    ) -> Result<R, Box<PyFailure>> {
         let s = &self.state;
         let started = s.timing.get().then(Instant::now);
         ensure_attached();
@@ -414,7 +414,7 @@ impl Backend for EmbeddedBackend {
         &self,
         req: &ChainRequest,
         host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, PyFailure> {
+    ) -> Result<WireValue, Box<PyFailure>> {
         self.request(host, |s, py| s.run(py, req))
     }
 
@@ -423,7 +423,7 @@ impl Backend for EmbeddedBackend {
         f: HandleId,
         args: &[WireValue],
         host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, PyFailure> {
+    ) -> Result<WireValue, Box<PyFailure>> {
         self.request(host, |s, py| {
             let r = (|| -> PyResult<WireValue> {
                 let callee = s.handle_obj(py, f)?;

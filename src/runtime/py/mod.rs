@@ -210,7 +210,7 @@ impl Backend for Forward {
         &self,
         req: &ChainRequest,
         host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, PyFailure> {
+    ) -> Result<WireValue, Box<PyFailure>> {
         self.0.execute(req, host)
     }
     fn call_handle(
@@ -218,7 +218,7 @@ impl Backend for Forward {
         f: HandleId,
         args: &[WireValue],
         host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, PyFailure> {
+    ) -> Result<WireValue, Box<PyFailure>> {
         self.0.call_handle(f, args, host)
     }
     fn describe(&self, h: HandleId, limit: usize) -> Option<Description> {
@@ -461,7 +461,7 @@ pub fn run(vm: &mut Vm, steps: Vec<Step>, spans: &[Span], mode: ResultMode) -> R
     out
 }
 
-pub fn failure_to_error(f: PyFailure, spans: &[Span]) -> Exn {
+pub fn failure_to_error(f: Box<PyFailure>, spans: &[Span]) -> Exn {
     let span = spans.get(f.step).or(spans.last()).copied();
     let kind = if f.interrupt {
         ErrorKind::Interrupt
