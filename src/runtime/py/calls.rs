@@ -133,7 +133,7 @@ fn call_handle_plain(
     let r = b.call_handle(f, wargs, &mut VmHost { vm });
     let out = match r {
         Ok(w) => Ok(from_wire(w, &b.release_queue())),
-        Err(fail) => Err(failure_to_error(fail, &[span])),
+        Err(fail) => Err(failure_to_error(*fail, &[span])),
     };
     if let Some(t) = started {
         BRIDGE_NANOS.with(|n| n.set(n.get() + t.elapsed().as_nanos() as u64));

@@ -453,7 +453,7 @@ pub fn run(vm: &mut Vm, steps: Vec<Step>, spans: &[Span], mode: ResultMode) -> R
     let r = b.execute(&req, &mut VmHost { vm });
     let out = match r {
         Ok(w) => Ok(from_wire(w, &b.release_queue())),
-        Err(f) => Err(failure_to_error(f, spans)),
+        Err(f) => Err(failure_to_error(*f, spans)),
     };
     if let Some(t) = started {
         BRIDGE_NANOS.with(|n| n.set(n.get() + t.elapsed().as_nanos() as u64));
@@ -461,7 +461,7 @@ pub fn run(vm: &mut Vm, steps: Vec<Step>, spans: &[Span], mode: ResultMode) -> R
     out
 }
 
-pub fn failure_to_error(f: Box<PyFailure>, spans: &[Span]) -> Exn {
+pub fn failure_to_error(f: PyFailure, spans: &[Span]) -> Exn {
     let span = spans.get(f.step).or(spans.last()).copied();
     let kind = if f.interrupt {
         ErrorKind::Interrupt
