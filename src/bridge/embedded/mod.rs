@@ -130,6 +130,10 @@ impl EmbeddedBackend {
         let exe = init::choose_python(python)?;
         init::initialize(&exe)?;
         let state = Python::attach(|py| -> PyResult<State> {
+            // pyo3 creates its PanicException type lazily, at the first error it fetches. If
+            // that first error is a RecursionError deep in Lisp ↔ Python recursion, creating the
+            // type fails too and pyo3 deadlocks on its own once-cell: create it now.
+            let _ = py.get_type::<pyo3::panic::PanicException>();
             let main = py.import("__main__")?;
             let namespace = main.dict().unbind();
             let helpers = PyDict::new(py);
