@@ -37,7 +37,7 @@ pub struct TailCall {
 /// Default limit on nested (non-tail) calls.
 pub const DEFAULT_MAX_DEPTH: usize = 100_000;
 /// Stack head-room below which a call switches to a fresh stack segment, and that segment's size.
-const RED_ZONE: usize = 256 * 1024;
+const RED_ZONE: usize = 1024 * 1024;
 const SEGMENT: usize = 8 * 1024 * 1024;
 
 pub struct Vm {

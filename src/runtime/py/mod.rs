@@ -282,7 +282,11 @@ impl CallbackHost for VmHost<'_> {
             }
             lisp_args.push(Value::Map(Rc::new(m)));
         }
-        match self.vm.apply(&f, lisp_args) {
+        // Python's own frames ran on this stack since the last check: make room before the Lisp
+        // goes on (deep Lisp ↔ Python recursion would otherwise overflow it).
+        let vm = &mut *self.vm;
+        let result = stacker::maybe_grow(1024 * 1024, 8 * 1024 * 1024, || vm.apply(&f, lisp_args));
+        match result {
             Ok(v) => {
                 let mut steps = Vec::new();
                 let w = to_wire(self.vm, &v, &mut steps, &mut Vec::new(), Span::default())
