@@ -132,11 +132,15 @@ const WORDS: &[&str] = &[
 ];
 
 fn form(r: &mut Rng, depth: usize) -> String {
+    form_from(r, depth, WORDS)
+}
+
+fn form_from(r: &mut Rng, depth: usize, words: &[&str]) -> String {
     if depth == 0 || r.below(3) == 0 {
-        return r.pick(WORDS).to_string();
+        return r.pick(words).to_string();
     }
     let n = r.below(5);
-    let items: Vec<String> = (0..n).map(|_| form(r, depth - 1)).collect();
+    let items: Vec<String> = (0..n).map(|_| form_from(r, depth - 1, words)).collect();
     let (open, close) = match r.below(6) {
         0 => ("[", "]"),
         1 => ("{", "}"),
@@ -145,6 +149,61 @@ fn form(r: &mut Rng, depth: usize) -> String {
     };
     format!("{open}{}{close}", items.join(" "))
 }
+
+/// Python interop vocabulary: modules, attribute access, conversions and Python values of many
+/// kinds (callables, iterators, errors) flowing through the Lisp builtins.
+const PY_WORDS: &[&str] = &[
+    "($py \"math\")",
+    "($py \"builtins\")",
+    "($py \"nope_module\")",
+    "(. ($py \"math\") pi)",
+    "(. ($py \"math\") sqrt)",
+    "(. ($py \"builtins\") len)",
+    "(. ($py \"builtins\") nope)",
+    "(py-eval \"1/0\")",
+    "(py-eval \"[1, 2, (3, 4)]\")",
+    "(py-eval \"{'a': [1]}\")",
+    "(py-eval \"iter([1, 2])\")",
+    "(py-eval \"object()\")",
+    "(py-eval \"lambda *a: a\")",
+    "(py-eval \"None\")",
+    "(py-eval \"b'xy'\")",
+    "(py-eval \"range(4)\")",
+    "(py-eval \"3.5\")",
+    "(py-eval \"2**100\")",
+    "(py-eval \"int\")",
+    "(py-eval \"'s'\")",
+    "(py-exec \"x = 1\")",
+    "->lisp",
+    "->py",
+    "py-handles",
+    "await",
+    "py-call",
+    "get",
+    "count",
+    "first",
+    "take",
+    "map",
+    "str",
+    "println",
+    "type-of",
+    "=",
+    "+",
+    "(float64array [1 2])",
+    "as-nd",
+    "aget",
+    "\"float64\"",
+    "[2]",
+    "[1 2]",
+    "1",
+    "0",
+    "nil",
+    ":k",
+    "(fn (x) x)",
+    "inc",
+    "vec",
+    "sort",
+];
 
 const NOISE: &[&str] = &[
     "(",
@@ -239,4 +298,46 @@ fn random_programs_never_panic() {
         values > 100 && errors > 100,
         "values {values}, errors {errors}"
     );
+}
+
+/// The same with Python in the mix: every program ends in a value or a diagnostic, and the
+/// interpreter stays usable (a last program still answers).
+#[test]
+fn random_python_programs_never_panic() {
+    if std::env::var_os("VIRTUAL_ENV").is_none() {
+        // The Makefile always sets it; without an environment there is no Python to test.
+        eprintln!("VIRTUAL_ENV not set: skipping the Python fuzz test");
+        return;
+    }
+    let seed = std::env::var("POLYGLOT_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x2545_F491_4F6C_DD1Du64);
+    let n: usize = std::env::var("POLYGLOT_FUZZ_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1500);
+    let mut r = Rng(seed | 1);
+    let mut engine = Engine::new();
+    let opts = RenderOptions::plain();
+    for i in 0..n {
+        let text = form_from(&mut r, 3, PY_WORDS);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            match engine.eval_str("<random>", &text) {
+                Ok(v) => {
+                    let _ = polyglot::runtime::printer::readable(&v);
+                }
+                Err(e) => {
+                    let _ = engine.render(&e, &opts);
+                }
+            }
+        }));
+        if outcome.is_err() {
+            panic!("python program {i} panicked:\n{text}");
+        }
+    }
+    let v = engine
+        .eval_str("<last>", "((. ($py \"math\") sqrt) 16)")
+        .expect("Python still answers");
+    assert_eq!(polyglot::runtime::printer::readable(&v), "4.0");
 }
