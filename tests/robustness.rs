@@ -336,8 +336,11 @@ fn random_python_programs_never_panic() {
             panic!("python program {i} panicked:\n{text}");
         }
     }
-    let v = engine
-        .eval_str("<last>", "((. ($py \"math\") sqrt) 16)")
+    // The other test's watchdog may interrupt any evaluation in this process: retry on that.
+    let answer = (0..100)
+        .map(|_| engine.eval_str("<last>", "((. ($py \"math\") sqrt) 16)"))
+        .find(|r| !matches!(r, Err(e) if e.kind == polyglot::runtime::error::ErrorKind::Interrupt))
+        .expect("an answer")
         .expect("Python still answers");
-    assert_eq!(polyglot::runtime::printer::readable(&v), "4.0");
+    assert_eq!(polyglot::runtime::printer::readable(&answer), "4.0");
 }

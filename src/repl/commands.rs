@@ -102,7 +102,7 @@ fn doc(s: &mut Session, arg: &str) -> Outcome {
     } else {
         match s.engine.vm.global_value(intern(name)) {
             Some(Value::Builtin(b)) => format!("{name}: builtin\n  {}\n", b.doc),
-            Some(Value::Macro(_)) => format!("{name}: macro (from the prelude or your code)\n"),
+            Some(Value::Macro(_)) => format!("{name}: macro\n"),
             Some(Value::Func(ref f)) => format!(
                 "{name}: function taking {}\n",
                 crate::runtime::describe_arity(
@@ -117,6 +117,10 @@ fn doc(s: &mut Session, arg: &str) -> Outcome {
             Some(v) => format!("{name}: {}\n", v.type_name()),
             None => format!("{name}: not bound\n"),
         }
+    };
+    let text = match s.engine.vm.doc(intern(name)) {
+        Some(doc) => format!("{text}  {doc}\n"),
+        None => text,
     };
     s.out(&text);
     Outcome::Continue

@@ -49,6 +49,8 @@ pub struct Vm {
     pub recur: bool,
     pub depth: usize,
     pub max_depth: usize,
+    /// Docstrings of globals, from `(def name "doc" value)`, `defn` and `defmacro`.
+    pub docs: HashMap<usize, String>,
     /// False while the prelude loads: a Ctrl-C then waits for the first user form.
     pub interruptible: bool,
     /// Lisp functions handed to Python as callables, by callback id.
@@ -85,6 +87,7 @@ impl Vm {
             depth: 0,
             max_depth: DEFAULT_MAX_DEPTH,
             interruptible: true,
+            docs: HashMap::new(),
             callbacks: HashMap::new(),
             next_callback: 0,
             call_span: Span::default(),
@@ -113,6 +116,12 @@ impl Vm {
             Value::Unbound => None,
             v => Some(v.clone()),
         }
+    }
+
+    /// The docstring of a global, if it has one.
+    pub fn doc(&self, name: Sym) -> Option<&str> {
+        let id = self.global_ids.get(&name)?;
+        self.docs.get(id).map(String::as_str)
     }
 
     pub fn define(&mut self, name: &str, v: Value) {

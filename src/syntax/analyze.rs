@@ -333,7 +333,15 @@ impl<'vm> Analyzer<'vm> {
                         span,
                     ));
                 };
-                let f = self.fn_form(&args[1..], span, Some(name))?;
+                let mut rest = &args[1..];
+                if let Some(DatumKind::Str(doc)) = rest.first().map(|d| &d.kind) {
+                    if rest.len() > 1 {
+                        let id = self.vm.global_id(name);
+                        self.vm.docs.insert(id, doc.clone());
+                        rest = &rest[1..];
+                    }
+                }
+                let f = self.fn_form(rest, span, Some(name))?;
                 Expr::DefMacro(self.vm.global_id(name), f, span)
             }
             sym::SET => self.set_form(args, span)?,
@@ -355,7 +363,14 @@ impl<'vm> Analyzer<'vm> {
         let value = match args.len() {
             1 => Expr::Const(Value::Nil),
             2 => self.named_expr(&args[1], name)?,
-            3 if matches!(args[1].kind, DatumKind::Str(_)) => self.named_expr(&args[2], name)?,
+            3 => match &args[1].kind {
+                DatumKind::Str(doc) => {
+                    let id = self.vm.global_id(name);
+                    self.vm.docs.insert(id, doc.clone());
+                    self.named_expr(&args[2], name)?
+                }
+                _ => return Err(syntax_error(usage, span)),
+            },
             _ => return Err(syntax_error(usage, span)),
         };
         Ok(Expr::Def(self.vm.global_id(name), Box::new(value), span))

@@ -167,7 +167,21 @@ pub static BUILTINS: &[Builtin] = &[
     def!("fn?", 1, Some(1), is_fn, "Is it a function?"),
     def!("bool?", 1, Some(1), is_bool, "Is it true or false?"),
     def!("error?", 1, Some(1), is_error, "Is it a caught error?"),
+    super::defvm!("doc", 1, Some(1), doc, "(doc 'name): the docstring of a builtin, or of a def/defn/defmacro that has one; nil otherwise."),
 ];
+
+fn doc(vm: &mut crate::runtime::Vm, args: Vec<Value>) -> BuiltinResult {
+    let Value::Symbol(name) = &args[0] else {
+        return Err(want("doc", "a quoted symbol, as in (doc 'map)", &args[0]));
+    };
+    if let Some(d) = vm.doc(*name) {
+        return Ok(Value::str(d));
+    }
+    Ok(match vm.global_value(*name) {
+        Some(Value::Builtin(b)) => Value::str(b.doc),
+        _ => Value::Nil,
+    })
+}
 
 fn not(args: &[Value]) -> BuiltinResult {
     Ok(Value::Bool(!args[0].truthy()))
