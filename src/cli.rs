@@ -19,7 +19,7 @@ pub enum Command {
 pub enum Backend {
     /// CPython inside this process (pyo3): fastest calls, zero-copy arrays.
     Embedded,
-    /// A pool of Python worker processes: parallel CPU-bound work.
+    /// A pool of Python worker processes for CPU-bound work (not available yet).
     Workers,
 }
 
