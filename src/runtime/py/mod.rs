@@ -126,21 +126,20 @@ pub fn started() -> bool {
 pub fn set_timing(on: bool) {
     TIMING.with(|t| t.set(on));
     #[cfg(feature = "embedded")]
-    if let Some(b) = BACKEND.with(|b| b.borrow().clone()) {
-        if let Some(e) = embedded_of(&b) {
-            e.set_timing(on);
-        }
+    if let Some(e) = embedded() {
+        e.set_timing(on);
     }
 }
 
+/// The embedded backend itself (for what is not in the `Backend` trait: attaching, timing).
 #[cfg(feature = "embedded")]
-fn embedded_of(_b: &Rc<dyn Backend>) -> Option<&'static crate::bridge::embedded::EmbeddedBackend> {
-    EMBEDDED.with(|e| e.get())
+fn embedded() -> Option<Rc<crate::bridge::embedded::EmbeddedBackend>> {
+    EMBEDDED.with(|e| e.borrow().clone())
 }
 
 #[cfg(feature = "embedded")]
 thread_local! {
-    static EMBEDDED: Cell<Option<&'static crate::bridge::embedded::EmbeddedBackend>> = const { Cell::new(None) };
+    static EMBEDDED: RefCell<Option<Rc<crate::bridge::embedded::EmbeddedBackend>>> = const { RefCell::new(None) };
 }
 
 /// Requests made, nanoseconds inside Python, nanoseconds in the bridge (conversion, dispatch).
@@ -185,11 +184,10 @@ fn start() -> Result<Rc<dyn Backend>, Exn> {
         .map_err(|msg| LispError::new(ErrorKind::Python("PythonUnavailable".into()), msg))?;
     // The interpreter's setup replaced the process's SIGINT handler; put ours back.
     crate::runtime::interrupt::install();
-    // Leaked on purpose: the interpreter lives as long as the process.
-    let leaked: &'static crate::bridge::embedded::EmbeddedBackend = Box::leak(Box::new(b));
-    leaked.set_timing(TIMING.with(|t| t.get()));
-    EMBEDDED.with(|e| e.set(Some(leaked)));
-    Ok(Rc::new(Forward(leaked)))
+    let b = Rc::new(b);
+    b.set_timing(TIMING.with(|t| t.get()));
+    EMBEDDED.with(|e| *e.borrow_mut() = Some(b.clone()));
+    Ok(b)
 }
 
 #[cfg(not(feature = "embedded"))]
@@ -198,56 +196,6 @@ fn start() -> Result<Rc<dyn Backend>, Exn> {
         ErrorKind::Python("PythonUnavailable".into()),
         "this polyglot was built without the embedded Python backend",
     ))
-}
-
-/// Lets the leaked `'static` backend sit behind an `Rc<dyn Backend>`.
-#[cfg(feature = "embedded")]
-struct Forward(&'static crate::bridge::embedded::EmbeddedBackend);
-
-#[cfg(feature = "embedded")]
-impl Backend for Forward {
-    fn execute(
-        &self,
-        req: &ChainRequest,
-        host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, Box<PyFailure>> {
-        self.0.execute(req, host)
-    }
-    fn call_handle(
-        &self,
-        f: HandleId,
-        args: &[WireValue],
-        host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, Box<PyFailure>> {
-        self.0.call_handle(f, args, host)
-    }
-    fn describe(&self, h: HandleId, limit: usize) -> Option<Description> {
-        self.0.describe(h, limit)
-    }
-    fn format_exception(&self, h: HandleId) -> String {
-        self.0.format_exception(h)
-    }
-    fn mro(&self, h: HandleId) -> Vec<String> {
-        self.0.mro(h)
-    }
-    fn dir(&self, h: HandleId) -> Vec<String> {
-        self.0.dir(h)
-    }
-    fn live_handles(&self) -> usize {
-        self.0.live_handles()
-    }
-    fn list_handles(&self) -> Vec<HandleId> {
-        self.0.list_handles()
-    }
-    fn release_queue(&self) -> ReleaseQueue {
-        self.0.release_queue()
-    }
-    fn stats(&self) -> Stats {
-        self.0.stats()
-    }
-    fn version(&self) -> String {
-        self.0.version()
-    }
 }
 
 /// Lisp callbacks as the bridge calls them.
@@ -566,7 +514,7 @@ pub fn set_attr(
 /// hold instead of attaching one by one.
 pub fn hold<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(feature = "embedded")]
-    if let Some(e) = EMBEDDED.with(|e| e.get()) {
+    if let Some(e) = embedded() {
         return e.hold(f);
     }
     f()
@@ -575,7 +523,7 @@ pub fn hold<R>(f: impl FnOnce() -> R) -> R {
 /// Between top-level forms: let other Python threads run.
 pub fn detach() {
     #[cfg(feature = "embedded")]
-    if let Some(e) = EMBEDDED.with(|e| e.get()) {
+    if let Some(e) = embedded() {
         e.detach();
     }
 }
