@@ -1,10 +1,12 @@
-//! The command line (clap): parses arguments into a [`Config`], then runs a script, `-e`, stdin,
-//! or the REPL. Exit codes: 0 on success, 1 on an uncaught error (diagnostic on stderr), 2 on
-//! bad usage.
+//! The command line (clap): parses arguments into an [`EngineConfig`] and the front-end's own
+//! options, then runs a script, `-e`, stdin, or the REPL. Exit codes: 0 on success, 1 on an
+//! uncaught error (diagnostic on stderr), 2 on bad usage.
 
+use crate::bridge::BackendKind;
 use crate::diagnostics::RenderOptions;
-use crate::engine::Engine;
-use crate::runtime::printer::readable;
+use crate::engine::{Engine, EngineConfig, Show};
+use crate::repl::ReplOptions;
+use crate::runtime::output::Stream;
 use clap::{Parser, ValueEnum};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -16,7 +18,7 @@ pub enum Command {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Backend {
+pub enum BackendArg {
     /// CPython inside this process (pyo3): fastest calls, zero-copy arrays.
     Embedded,
     /// A pool of Python worker processes for CPU-bound work (not available yet).
@@ -46,8 +48,8 @@ pub struct Cli {
     pub python: Option<PathBuf>,
 
     /// Where Python calls run.
-    #[arg(long, value_enum, default_value_t = Backend::Embedded, global = true)]
-    pub backend: Backend,
+    #[arg(long, value_enum, default_value_t = BackendArg::Embedded, global = true)]
+    pub backend: BackendArg,
 
     /// Number of worker processes (workers backend) [default: number of CPUs].
     #[arg(long, value_name = "N", global = true)]
@@ -96,34 +98,33 @@ Examples:
 
 Exit status: 0 on success, 1 on an uncaught error, 2 on bad usage.";
 
-/// Validated settings for a run.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub python: Option<PathBuf>,
-    pub backend: Backend,
-    pub workers: Option<usize>,
-    pub max_inflight: Option<usize>,
-    pub attr_cache_ttl_ms: Option<u64>,
-    pub render: RenderOptions,
-    pub timing: Option<bool>,
-}
-
 impl Cli {
-    pub fn config(&self) -> Config {
-        Config {
+    /// The engine's settings.
+    pub fn engine_config(&self) -> EngineConfig {
+        EngineConfig {
+            backend: match self.backend {
+                BackendArg::Embedded => BackendKind::Embedded,
+                BackendArg::Workers => BackendKind::Workers,
+            },
             python: self.python.clone(),
-            backend: self.backend,
             workers: self.workers,
             max_inflight: self.max_inflight,
-            attr_cache_ttl_ms: self.attr_cache_ttl,
-            render: RenderOptions::for_stderr(self.no_color),
-            timing: if self.timing {
-                Some(true)
-            } else if self.no_timing {
-                Some(false)
-            } else {
-                None
-            },
+            attr_cache_ttl: self.attr_cache_ttl.map_or(
+                EngineConfig::default().attr_cache_ttl,
+                std::time::Duration::from_millis,
+            ),
+            python_enabled: true,
+        }
+    }
+
+    /// `--timing` / `--no-timing`, if given.
+    pub fn timing(&self) -> Option<bool> {
+        if self.timing {
+            Some(true)
+        } else if self.no_timing {
+            Some(false)
+        } else {
+            None
         }
     }
 }
@@ -146,29 +147,42 @@ pub fn main() -> i32 {
             return 2;
         }
     }
-    let config = cli.config();
-    if config.workers == Some(0) || config.max_inflight == Some(0) {
-        eprintln!("error: --workers and --max-inflight must be at least 1");
+    let config = cli.engine_config();
+    if let Err(msg) = config.validate() {
+        eprintln!("error: {msg}");
         return 2;
     }
-    if config.backend == Backend::Workers {
-        eprintln!("error: the workers backend is not built yet; use --backend embedded");
+    if !crate::bridge::available(config.backend) {
+        eprintln!(
+            "error: the {} backend is not built yet; use --backend embedded",
+            config.backend.name()
+        );
         return 2;
     }
-    crate::runtime::interrupt::install();
-    crate::runtime::py::configure(crate::runtime::py::PySettings {
-        python: config.python.clone(),
-        attr_cache_ttl: config
-            .attr_cache_ttl_ms
-            .map(std::time::Duration::from_millis),
-    });
+    let render = RenderOptions::for_stderr(cli.no_color);
+    crate::signals::install();
     if let Some(Command::Bench(args)) = &cli.command {
         return crate::bench::run(args, &config);
     }
-    let mut engine = Engine::new();
+    let mut engine = match Engine::new(config) {
+        Ok(e) => e,
+        Err(e) => {
+            eprint!(
+                "{}",
+                crate::diagnostics::render(&e, &Default::default(), &render)
+            );
+            return 1;
+        }
+    };
+    // Starting CPython replaces the process's SIGINT handler: put ours back.
+    engine.on_python_start(Box::new(crate::signals::install));
+    let timing = cli.timing();
+    let report = |engine: &mut Engine, name: &str, text: &str, print: bool| {
+        run_and_report(engine, name, text, &render, timing == Some(true), print)
+    };
 
     if let Some(expr) = &cli.eval {
-        return run_and_report(&mut engine, "<-e>", expr, &config, true);
+        return report(&mut engine, "<-e>", expr, true);
     }
     match cli.script.split_first() {
         Some((file, args)) => {
@@ -187,13 +201,19 @@ pub fn main() -> i32 {
                     }
                 }
             };
-            run_and_report(&mut engine, &name, &text, &config, false)
+            report(&mut engine, &name, &text, false)
         }
         None if !std::io::stdin().is_terminal() => match read_stdin() {
-            Some(text) => run_and_report(&mut engine, "<stdin>", &text, &config, false),
+            Some(text) => report(&mut engine, "<stdin>", &text, false),
             None => 1,
         },
-        None => crate::repl::run(engine, &config),
+        None => crate::repl::run(
+            engine,
+            &ReplOptions {
+                timing: timing.unwrap_or(true),
+                render: render.clone(),
+            },
+        ),
     }
 }
 
@@ -213,42 +233,27 @@ fn run_and_report(
     engine: &mut Engine,
     name: &str,
     text: &str,
-    config: &Config,
+    render: &RenderOptions,
+    timing: bool,
     print: bool,
 ) -> i32 {
-    let timing = config.timing == Some(true);
-    if timing {
-        crate::runtime::py::set_timing(true);
-    }
-    let before = crate::runtime::py::stats();
-    let started = std::time::Instant::now();
-    // A lazy chain is printed by running it; run it here so that a failure is an error.
-    let r = engine.eval_str(name, text).and_then(|v| {
-        if print {
-            crate::runtime::py::force(&mut engine.vm, &v)
-        } else {
-            Ok(v)
-        }
-    });
-    crate::runtime::builtins::core::flush_stdout();
-    let code = match r {
-        Ok(v) => {
-            if print {
-                crate::runtime::builtins::core::write_stdout(&(readable(&v) + "\n"));
-            }
+    engine.set_timing(timing);
+    let show = if print { Show::Last } else { Show::Nothing };
+    let out = engine.eval_with(name, text, show, &mut |_, _| {});
+    let code = match (&out.result, &out.printed) {
+        (Ok(_), Some(p)) => {
+            engine.output().write(Stream::Stdout, &format!("{p}\n"));
             0
         }
-        Err(e) => {
-            eprint!("{}", engine.render(&e, &config.render));
+        (Ok(_), None) => 0,
+        (Err(e), _) => {
+            engine.output().flush();
+            eprint!("{}", engine.render(e, render));
             1
         }
     };
     if timing {
-        let after = crate::runtime::py::stats();
-        eprintln!(
-            "{}",
-            crate::repl::timing_line(started.elapsed(), before, after)
-        );
+        eprintln!("{}", out.timing.line());
     }
     code
 }

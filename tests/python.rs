@@ -548,7 +548,7 @@ def replace():
 // Regression tests for bugs found while writing this suite
 
 #[test]
-fn python_traceback_lists_the_python_frames() {
+fn host_traceback_lists_the_python_frames() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let o = run_with(
         {

@@ -257,7 +257,7 @@ fn random_programs_never_panic() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3000);
     let mut r = Rng(seed | 1);
-    let mut engine = Engine::new();
+    let mut engine = Engine::with_defaults().expect("engine starts");
     let opts = RenderOptions::plain();
     let (mut values, mut errors) = (0, 0);
     for i in 0..n {
@@ -270,7 +270,7 @@ fn random_programs_never_panic() {
                 .join("\n")
         };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            match engine.eval_str("<random>", &text) {
+            match engine.eval_quietly("<random>", &text) {
                 Ok(v) => {
                     let _ = polyglot::runtime::printer::readable(&v);
                     true
@@ -289,7 +289,7 @@ fn random_programs_never_panic() {
         }
         if i % 500 == 499 {
             // Start fresh now and then, so one program's definitions do not dominate.
-            engine = Engine::new();
+            engine = Engine::with_defaults().expect("engine starts");
         }
     }
     stop.store(true, Ordering::Relaxed);
@@ -318,12 +318,12 @@ fn random_python_programs_never_panic() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1500);
     let mut r = Rng(seed | 1);
-    let mut engine = Engine::new();
+    let mut engine = Engine::with_defaults().expect("engine starts");
     let opts = RenderOptions::plain();
     for i in 0..n {
         let text = form_from(&mut r, 3, PY_WORDS);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            match engine.eval_str("<random>", &text) {
+            match engine.eval_quietly("<random>", &text) {
                 Ok(v) => {
                     let _ = polyglot::runtime::printer::readable(&v);
                 }
@@ -338,7 +338,7 @@ fn random_python_programs_never_panic() {
     }
     // The other test's watchdog may interrupt any evaluation in this process: retry on that.
     let answer = (0..100)
-        .map(|_| engine.eval_str("<last>", "((. ($py \"math\") sqrt) 16)"))
+        .map(|_| engine.eval_quietly("<last>", "((. ($py \"math\") sqrt) 16)"))
         .find(|r| !matches!(r, Err(e) if e.kind == polyglot::runtime::error::ErrorKind::Interrupt))
         .expect("an answer")
         .expect("Python still answers");

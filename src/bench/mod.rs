@@ -69,7 +69,7 @@ fn header(ctx: &mut Ctx) -> String {
                  [(py-eval \"_pyv\") (py-eval \"_npv\") (py-eval \"_blas\")]";
     let info = ctx
         .engine
-        .eval_str("<bench>", probe)
+        .eval_quietly("<bench>", probe)
         .ok()
         .and_then(|v| v.as_seq())
         .map(|v| {
@@ -121,16 +121,23 @@ fn table(results: &[SuiteResult]) -> String {
 }
 
 /// Runs the harness; the exit code.
-pub fn run(args: &BenchArgs, config: &crate::cli::Config) -> i32 {
-    let python_exe = match crate::runtime::py::python_executable(config.python.as_deref()) {
+pub fn run(args: &BenchArgs, config: &crate::engine::EngineConfig) -> i32 {
+    let python_exe = match crate::bridge::python_executable(config.python.as_deref()) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
             return 1;
         }
     };
+    let engine = match Engine::new(config.clone()) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {}: {}", e.kind.type_name(), e.message);
+            return 1;
+        }
+    };
     let mut ctx = Ctx {
-        engine: Engine::new(),
+        engine,
         quick: args.quick,
         reps: args.reps.unwrap_or(if args.quick { 3 } else { 7 }).max(1),
         python_exe,

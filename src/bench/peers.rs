@@ -8,7 +8,10 @@ fn installed(ctx: &mut Ctx, module: &str) -> bool {
     let code = format!(
         "(py-eval \"__import__('importlib.util').util.find_spec('{module}') is not None\")"
     );
-    matches!(ctx.engine.eval_str("<bench>", &code), Ok(Value::Bool(true)))
+    matches!(
+        ctx.engine.eval_quietly("<bench>", &code),
+        Ok(Value::Bool(true))
+    )
 }
 
 /// Seconds for `fib(27)` and for 1M `math.sin` calls in Hy, by evaluating Hy source.
@@ -23,12 +26,12 @@ def peer_time(f, n):
     t = time.perf_counter(); f(n); return time.perf_counter() - t
 ")"#;
     ctx.engine
-        .eval_str("<bench>", setup)
+        .eval_quietly("<bench>", setup)
         .map_err(|e| e.message.clone())?;
     let mut time = |expr: &str| -> Result<f64, String> {
         match ctx
             .engine
-            .eval_str("<bench>", &format!("(py-eval \"{expr}\")"))
+            .eval_quietly("<bench>", &format!("(py-eval \"{expr}\")"))
         {
             Ok(Value::Float(f)) => Ok(f),
             Ok(_) => Err("no time".into()),

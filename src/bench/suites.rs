@@ -70,7 +70,7 @@ pub const SUITES: &[Suite] = &[
 
 fn lisp(ctx: &mut Ctx, code: &str) -> Result<Value, String> {
     ctx.engine
-        .eval_str("<bench>", code)
+        .eval_quietly("<bench>", code)
         .map_err(|e| format!("{}: {}", e.kind.type_name(), e.message))
 }
 

@@ -6,7 +6,7 @@
 //! of its next request, under the GIL. The table is generic over the stored object so it has no
 //! pyo3 in it.
 
-use super::ir::HandleId;
+use crate::ids::{HandleId, OwnerId};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -35,28 +35,30 @@ struct Slot<T> {
 }
 
 pub struct HandleTable<T> {
+    owner: OwnerId,
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
     live: usize,
 }
 
-impl<T> Default for HandleTable<T> {
-    fn default() -> Self {
+impl<T> HandleTable<T> {
+    /// An empty table whose ids name `owner`.
+    pub fn new(owner: OwnerId) -> HandleTable<T> {
         HandleTable {
+            owner,
             slots: Vec::new(),
             free: Vec::new(),
             live: 0,
         }
     }
-}
 
-impl<T> HandleTable<T> {
     pub fn insert(&mut self, object: T) -> HandleId {
         self.live += 1;
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
             slot.object = Some(object);
             return HandleId {
+                owner: self.owner,
                 index,
                 generation: slot.generation,
             };
@@ -66,12 +68,16 @@ impl<T> HandleTable<T> {
             generation: 0,
         });
         HandleId {
+            owner: self.owner,
             index: (self.slots.len() - 1) as u32,
             generation: 0,
         }
     }
 
     pub fn get(&self, id: HandleId) -> Option<&T> {
+        if id.owner != self.owner {
+            return None;
+        }
         let slot = self.slots.get(id.index as usize)?;
         if slot.generation != id.generation {
             return None;
@@ -81,6 +87,9 @@ impl<T> HandleTable<T> {
 
     /// Frees the slot; a stale or double release is ignored (returns `None`).
     pub fn remove(&mut self, id: HandleId) -> Option<T> {
+        if id.owner != self.owner {
+            return None;
+        }
         let slot = self.slots.get_mut(id.index as usize)?;
         if slot.generation != id.generation || slot.object.is_none() {
             return None;
@@ -102,6 +111,7 @@ impl<T> HandleTable<T> {
             .enumerate()
             .filter(|(_, s)| s.object.is_some())
             .map(|(i, s)| HandleId {
+                owner: self.owner,
                 index: i as u32,
                 generation: s.generation,
             })
@@ -115,7 +125,7 @@ mod tests {
 
     #[test]
     fn generations_catch_stale_ids() {
-        let mut t = HandleTable::default();
+        let mut t = HandleTable::new(OwnerId::default());
         let a = t.insert("a");
         assert_eq!(t.remove(a), Some("a"));
         let b = t.insert("b");
@@ -125,5 +135,13 @@ mod tests {
         assert_eq!(t.remove(a), None);
         assert_eq!(t.get(b), Some(&"b"));
         assert_eq!(t.live(), 1);
+        let other = HandleId {
+            owner: OwnerId {
+                backend: 7,
+                ..OwnerId::default()
+            },
+            ..b
+        };
+        assert_eq!(t.get(other), None, "another owner's id is not ours");
     }
 }

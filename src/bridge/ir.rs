@@ -2,20 +2,13 @@
 //!
 //! A [`ChainRequest`] is a short program of [`Step`]s run as one unit (one GIL hold embedded,
 //! one message to a worker): `import numpy → getattr sum → call(a)`. A step's operands name the
-//! results of earlier steps, live handles, or plain values. No pyo3, no I/O and no spans here:
-//! the compiler keeps each step's span and maps a failing step index back to the Lisp form.
+//! results of earlier steps, live handles, or plain values. Everything here is plain `Send` data
+//! that a codec can write to a pipe: no `Rc`, no pointers, no pyo3, no I/O and no spans (the
+//! Lisp side keeps each step's span and maps a failing step index back to the Lisp form).
+//! Typed-array memory is named by [`ArrayRef`] descriptors that the backend resolves.
 
-/// A Python object held by the Lisp side: an index into the handle table and its generation
-/// (a stale id of a released slot is detected, not confused with the slot's next occupant).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct HandleId {
-    pub index: u32,
-    pub generation: u32,
-}
-
-/// A Lisp function offered to Python as a callable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CallbackId(pub u32);
+use crate::buffer::DType;
+use crate::ids::{BufferId, CallbackId, HandleId};
 
 /// Values that cross the boundary by value.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -36,13 +29,25 @@ pub enum WireValue {
     Callback(CallbackId),
     /// The result of an earlier step of the same request.
     Step(usize),
-    /// Typed-array memory shared with Python without copying: reaches Python as a 1-D NumPy
-    /// array over the same memory (a memoryview without NumPy); comes back from `->lisp`.
-    Array(std::rc::Rc<crate::bridge::buffer::SharedBuffer>),
-    /// `(as-nd a shape dtype)`: an ndarray of this shape over the array's memory.
-    ArrayView(std::rc::Rc<crate::bridge::buffer::SharedBuffer>, Vec<usize>),
+    /// Typed-array memory shared with Python without copying: reaches Python as a NumPy array
+    /// over the same memory (a memoryview without NumPy); comes back from `->lisp`.
+    Array(ArrayRef),
 }
 
+/// A typed array named by descriptor: which buffer, its element type and length, and for
+/// `(as-nd a shape dtype)` the shape of the ndarray to make over it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArrayRef {
+    pub buffer: BufferId,
+    pub dtype: DType,
+    pub len: usize,
+    /// `None`: a 1-D array of `len` elements.
+    pub shape: Option<Vec<usize>>,
+}
+
+/// One operation a backend performs. New Python semantics (operators, item assignment, ...)
+/// are added here as steps, so that every backend executes them and the worker protocol
+/// carries them unchanged.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
     /// `import name` (cached by the backend).
@@ -71,6 +76,13 @@ pub enum Step {
     AsHandle(WireValue),
 }
 
+impl Step {
+    /// Whether running the step may change attributes the call-site caches trust.
+    pub fn may_change_attributes(&self) -> bool {
+        matches!(self, Step::SetAttr(..) | Step::Exec(_) | Step::Eval(_))
+    }
+}
+
 /// How the result of the last step comes back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResultMode {
@@ -90,103 +102,9 @@ pub struct ChainRequest {
     pub mode: ResultMode,
 }
 
-/// A Python exception, as the Lisp side sees it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PyFailure {
-    /// Index of the step that raised.
-    pub step: usize,
-    /// The class name (`"ValueError"`).
-    pub type_name: String,
-    pub message: String,
-    /// The exception object, kept as a handle: its traceback is formatted only if the error
-    /// is shown (a caught error never pays for formatting).
-    pub exception: Option<HandleId>,
-    /// It was a `KeyboardInterrupt`.
-    pub interrupt: bool,
-}
-
-/// A description of a handle for display: `numpy.ndarray`, `repr(...)`, `str(...)`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Description {
-    pub type_name: String,
-    pub repr: String,
-    pub str: String,
-}
-
-/// What a backend offers the Lisp side. Failures are boxed: the success path then moves a small
-/// result, which matters on a hot loop of calls. Methods take `&self`: a request may call a Lisp
-/// callback that issues requests of its own, so nothing may stay borrowed across `execute`.
-pub trait Backend {
-    fn execute(
-        &self,
-        req: &ChainRequest,
-        host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, Box<PyFailure>>;
-    /// Runs several requests in one go (one GIL hold / one message); `Step(i)` operands of a
-    /// later request may not refer to an earlier request: each request's results are separate.
-    fn execute_batch(
-        &self,
-        reqs: &[ChainRequest],
-        host: &mut dyn CallbackHost,
-    ) -> Vec<Result<WireValue, Box<PyFailure>>> {
-        reqs.iter().map(|r| self.execute(r, host)).collect()
-    }
-    /// `f(*args)` for a handle and plain arguments: the hot path of a loop calling a cached
-    /// function. Same result as a one-step request.
-    fn call_handle(
-        &self,
-        f: HandleId,
-        args: &[WireValue],
-        host: &mut dyn CallbackHost,
-    ) -> Result<WireValue, Box<PyFailure>> {
-        let req = ChainRequest {
-            steps: vec![Step::Call(WireValue::Handle(f), args.to_vec(), Vec::new())],
-            mode: ResultMode::Auto,
-        };
-        self.execute(&req, host)
-    }
-    fn describe(&self, h: HandleId, repr_limit: usize) -> Option<Description>;
-    /// `traceback.format_exception` of an exception handle (empty if not one).
-    fn format_exception(&self, h: HandleId) -> String;
-    /// The class names along the MRO of a handle's type (`catch` matches subclasses).
-    fn mro(&self, h: HandleId) -> Vec<String>;
-    /// Attribute names of a handle's object (`dir()`), for completion.
-    fn dir(&self, h: HandleId) -> Vec<String>;
-    /// Live handles (held by the Lisp side, releases not yet flushed excluded).
-    fn live_handles(&self) -> usize;
-    fn list_handles(&self) -> Vec<HandleId>;
-    /// The release queue Lisp handles push onto when dropped.
-    fn release_queue(&self) -> crate::bridge::handles::ReleaseQueue;
-    /// Time spent inside Python, and requests made, since the backend started.
-    fn stats(&self) -> Stats;
-    fn version(&self) -> String;
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Stats {
-    pub requests: u64,
-    pub python_nanos: u64,
-    pub bridge_nanos: u64,
-}
-
-/// Why a Lisp callback failed, as Python should see it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum CallbackFailure {
-    /// A Lisp error: Python gets a `RuntimeError` with this text.
-    Lisp(String),
-    /// A Python exception raised inside the callback's own requests: re-raised as it was.
-    Python(HandleId),
-    Interrupt,
-}
-
-/// The Lisp side, as a running request sees it: Python calling a Lisp callback.
-pub trait CallbackHost {
-    fn call(
-        &mut self,
-        id: CallbackId,
-        args: Vec<WireValue>,
-        kwargs: Vec<(String, WireValue)>,
-    ) -> Result<WireValue, CallbackFailure>;
-    /// A callback's Python object was freed; the Lisp function may be dropped.
-    fn release_callback(&mut self, id: CallbackId);
-}
+// The IR must stay transportable: a worker codec moves these across threads and pipes.
+const _: () = {
+    const fn send<T: Send + 'static>() {}
+    send::<ChainRequest>();
+    send::<WireValue>();
+};

@@ -1,11 +1,100 @@
-//! The bridge to Python: the backend-neutral chain IR ([`ir`]), the handle table ([`handles`]),
-//! and the backends. Nothing here imports the Lisp runtime or syntax; the runtime converts its
-//! values to [`ir::WireValue`]s and back.
+//! The bridge to Python: the backend-neutral chain IR ([`ir`]), the
+//! traits every backend implements ([`backend`]), the handle table ([`handles`]), Ctrl-C routing
+//! ([`interrupt`]), the backends, and the one factory that chooses among them ([`start`]).
+//! Nothing here imports the Lisp (reader, runtime, syntax, compile, interop): the Lisp side
+//! converts its values to [`ir::WireValue`]s and back.
 
-pub mod buffer;
+pub mod backend;
 pub mod handles;
 pub mod interrupt;
 pub mod ir;
 
 #[cfg(feature = "embedded")]
 pub mod embedded;
+
+use backend::Backend;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Where Python calls run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BackendKind {
+    /// CPython inside this process (pyo3): fastest calls, zero-copy arrays.
+    #[default]
+    Embedded,
+    /// Python worker processes (not built yet).
+    Workers,
+}
+
+impl BackendKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Embedded => "embedded",
+            BackendKind::Workers => "workers",
+        }
+    }
+}
+
+/// How to start a backend.
+#[derive(Clone, Debug)]
+pub struct BackendConfig {
+    pub kind: BackendKind,
+    /// The Python environment (`--python`); `None`: `$VIRTUAL_ENV`, else `python3` on PATH.
+    pub python: Option<PathBuf>,
+    /// How long cached module and class attributes are trusted.
+    pub attr_cache_ttl: Duration,
+    pub workers: Option<usize>,
+    pub max_inflight: Option<usize>,
+}
+
+impl Default for BackendConfig {
+    fn default() -> Self {
+        BackendConfig {
+            kind: BackendKind::Embedded,
+            python: None,
+            attr_cache_ttl: Duration::from_secs(1),
+            workers: None,
+            max_inflight: None,
+        }
+    }
+}
+
+/// Starts the backend the configuration names: the only code that names a concrete backend.
+pub fn start(config: &BackendConfig) -> Result<Rc<dyn Backend>, String> {
+    match config.kind {
+        #[cfg(feature = "embedded")]
+        BackendKind::Embedded => {
+            let b =
+                embedded::EmbeddedBackend::start(config.python.as_deref(), config.attr_cache_ttl)?;
+            Ok(Rc::new(b))
+        }
+        #[cfg(not(feature = "embedded"))]
+        BackendKind::Embedded => {
+            Err("this polyglot was built without the embedded Python backend".into())
+        }
+        BackendKind::Workers => {
+            Err("the workers backend is not built yet; use --backend embedded".into())
+        }
+    }
+}
+
+/// Whether `kind` can be started by this build.
+pub fn available(kind: BackendKind) -> bool {
+    match kind {
+        BackendKind::Embedded => cfg!(feature = "embedded"),
+        BackendKind::Workers => false,
+    }
+}
+
+/// The interpreter of the chosen environment (`--python`, `$VIRTUAL_ENV`, `python3`).
+pub fn python_executable(explicit: Option<&Path>) -> Result<PathBuf, String> {
+    #[cfg(feature = "embedded")]
+    {
+        embedded::choose_python(explicit)
+    }
+    #[cfg(not(feature = "embedded"))]
+    {
+        Ok(explicit.map_or_else(|| PathBuf::from("python3"), |p| p.to_path_buf()))
+    }
+}

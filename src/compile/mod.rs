@@ -12,6 +12,7 @@ mod prim;
 
 use crate::runtime::error::{ErrorKind, Exn, LispError};
 use crate::runtime::function::{CaptureFrom, Code, Frame, Proto};
+use crate::runtime::host::{Lazy, SiteCache};
 use crate::runtime::value::{Closure, Value};
 use crate::runtime::{TailCall, Vm};
 use crate::source::Span;
@@ -92,7 +93,7 @@ impl<'a> Gen<'a> {
     }
 
     fn expr(&self, e: &Expr) -> Code {
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expr_inner(e))
+        crate::stack::guarded(|| self.expr_inner(e))
     }
 
     fn expr_inner(&self, e: &Expr) -> Code {
@@ -247,7 +248,7 @@ impl<'a> Gen<'a> {
                 let (target, path, span) = (self.expr(target), path.clone(), *span);
                 Box::new(move |vm, f| {
                     let t = target(vm, f)?;
-                    Ok(crate::runtime::py::attr(t, path.clone(), span))
+                    Ok(Lazy::attr(&vm.host, t, path.clone(), span))
                 })
             }
             Expr::SetAttr(target, path, value, span) => {
@@ -256,13 +257,18 @@ impl<'a> Gen<'a> {
                 Box::new(move |vm, f| {
                     let t = target(vm, f)?;
                     let v = value(vm, f)?;
-                    crate::runtime::py::set_attr(vm, t, &path, &v, span)?;
+                    let host = vm.host.clone();
+                    host.set_attr(vm, t, &path, &v, span)?;
                     Ok(v)
                 })
             }
             Expr::Batch(body) => {
                 let body = self.expr(body);
-                Box::new(move |vm, f| crate::runtime::py::hold(|| body(vm, f)))
+                // One attachment for the whole block (it lasts to the end of the top-level form).
+                Box::new(move |vm, f| {
+                    vm.host.attach();
+                    body(vm, f)
+                })
             }
             Expr::Loop(l) => {
                 let binds: Vec<(usize, bool, Code)> = l
@@ -401,7 +407,7 @@ impl<'a> Gen<'a> {
             let path = path.clone();
             let args = self.exprs(&call.args);
             let span = call.span;
-            let site = crate::runtime::py::SiteCache::default();
+            let site = SiteCache::default();
             return Box::new(move |vm, f| {
                 let t = target(vm, f)?;
                 let base = vm.stack.len();
@@ -409,7 +415,8 @@ impl<'a> Gen<'a> {
                     let v = a(vm, f)?;
                     vm.stack.push(v);
                 }
-                let r = crate::runtime::py::call_attr(vm, &site, t, &path, base, span);
+                let host = vm.host.clone();
+                let r = host.call_attr(vm, &site, t, &path, base, span);
                 vm.stack.truncate(base);
                 r
             });
@@ -449,7 +456,7 @@ impl<'a> Gen<'a> {
             return None;
         }
         let expected: &'static crate::runtime::value::Builtin = b;
-        let module = crate::runtime::py::import(name, call.span);
+        let module = Lazy::import(self.vm.host.clone(), name, call.span);
         let (name, span) = (name.clone(), call.span);
         Some(Box::new(move |vm, _| match &vm.globals[id] {
             Value::Builtin(now) if std::ptr::eq(*now, expected) => Ok(module.clone()),

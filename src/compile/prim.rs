@@ -89,7 +89,7 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
                 if let Some(v) = fast(op, &a, &b) {
                     return Ok(v);
                 }
-                if a.is_py() || b.is_py() {
+                if a.is_host() || b.is_host() {
                     // Through `invoke`, which runs lazy Python chains first.
                     let callee = vm.globals[id].clone();
                     let base = vm.stack.len();

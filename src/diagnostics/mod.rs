@@ -88,7 +88,7 @@ impl Diagnostic for View<'_> {
         let span = self.e.span?;
         let label = match &self.e.kind {
             ErrorKind::Unbound => "not bound",
-            ErrorKind::Python(_) => "raised here",
+            ErrorKind::Host(_) => "raised here",
             ErrorKind::Arity => "called here",
             _ => "here",
         };
@@ -157,7 +157,7 @@ pub fn render(e: &LispError, sources: &SourceMap, opts: &RenderOptions) -> Strin
             ));
         }
     }
-    if let Some(tb) = &crate::runtime::py::traceback(e) {
+    if let Some(tb) = &e.host_traceback_text() {
         out.push_str("Python traceback:\n");
         for line in tb.lines() {
             out.push_str("  ");

@@ -2,8 +2,8 @@
 //! keywords, symbols, booleans, nil) already turned into [`DatumKind`]s.
 
 use super::{prefix_symbol, DatumKind, ReadError};
-use crate::runtime::symbol::intern;
 use crate::source::{SourceId, Span};
+use crate::symbol::intern;
 use num_bigint::BigInt;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -11,7 +11,7 @@ pub(super) enum TokKind {
     Open(char),
     Close(char),
     /// `'` `` ` `` `,` `,@`: the symbol the next form is wrapped in.
-    Prefix(crate::runtime::symbol::Sym),
+    Prefix(crate::symbol::Sym),
     Discard,
     Atom(DatumKind),
     Eof,

@@ -8,8 +8,8 @@
 
 mod lexer;
 
-use crate::runtime::symbol::{self, Sym};
 use crate::source::{SourceId, Span};
+use crate::symbol::{self, Sym};
 use lexer::{Lexer, Tok, TokKind};
 use num_bigint::BigInt;
 
@@ -37,7 +37,25 @@ pub enum DatumKind {
     Vector(Vec<Datum>),
     Map(Vec<Datum>),
     /// A value spliced into code by a macro (a function object, say); evaluates to itself.
-    Embedded(crate::runtime::value::Value),
+    /// Opaque to the reader, which never makes one: the syntax layer puts runtime values here.
+    Embedded(Embedded),
+}
+
+/// A constant the syntax layer embeds in code, opaque at this level (the reader knows nothing
+/// of runtime values). Two are equal when they are the same allocation.
+#[derive(Clone)]
+pub struct Embedded(pub std::rc::Rc<dyn std::any::Any>);
+
+impl std::fmt::Debug for Embedded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("#<embedded>")
+    }
+}
+
+impl PartialEq for Embedded {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Datum {
@@ -230,7 +248,7 @@ impl<'a> Parser<'a> {
 
     fn form_from(&mut self, tok: Tok, depth: usize) -> Result<Datum, ReadError> {
         // Nesting recurses; a fresh stack segment keeps deep (but legal) input safe on any thread.
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.form_from_inner(tok, depth))
+        crate::stack::guarded(|| self.form_from_inner(tok, depth))
     }
 
     fn form_from_inner(&mut self, tok: Tok, depth: usize) -> Result<Datum, ReadError> {

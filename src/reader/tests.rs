@@ -2,7 +2,7 @@
 //! between incomplete and wrong input.
 
 use super::*;
-use crate::runtime::symbol::intern;
+use crate::symbol::intern;
 
 fn read1(text: &str) -> Datum {
     let mut forms = read_all(text, SourceId(0)).expect("reads");

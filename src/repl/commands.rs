@@ -2,8 +2,8 @@
 //! loop itself stays thin and `:help` lists exactly what exists.
 
 use super::Session;
-use crate::runtime::symbol::intern;
 use crate::runtime::value::Value;
+use crate::symbol::intern;
 
 pub enum Outcome {
     Continue,
@@ -75,14 +75,14 @@ fn time(s: &mut Session, arg: &str) -> Outcome {
             return Outcome::Continue;
         }
     }
-    crate::runtime::py::set_timing(s.timing);
+    s.engine.set_timing(s.timing);
     let state = if s.timing { "on" } else { "off" };
     s.out(&format!("timing is {state}\n"));
     Outcome::Continue
 }
 
 fn handles(s: &mut Session, _: &str) -> Outcome {
-    let list = crate::runtime::py::list_handles();
+    let list = s.engine.handles();
     let mut text = format!("{} live Python handle(s)\n", list.len());
     for (id, ty, repr) in list {
         text.push_str(&format!("  h{id:<5} {ty:<24} {repr}\n"));
@@ -97,7 +97,7 @@ fn doc(s: &mut Session, arg: &str) -> Outcome {
         s.err("usage: :doc NAME\n");
         return Outcome::Continue;
     }
-    let text = if crate::runtime::symbol::SPECIAL_FORMS.contains(&name) {
+    let text = if crate::symbol::SPECIAL_FORMS.contains(&name) {
         format!("{name}: special form (see the book's language reference)\n")
     } else {
         match s.engine.vm.global_value(intern(name)) {

@@ -21,6 +21,8 @@ pub struct Completions {
     pub commands: Vec<String>,
     /// Globals bound to Python values: `np.` completes from `dir()` of these.
     pub python: std::collections::HashMap<String, crate::runtime::value::Value>,
+    /// Attributes of Python values, from the engine.
+    pub completer: crate::engine::Completer,
 }
 
 pub struct ReplHelper {
@@ -67,12 +69,9 @@ impl Completer for ReplHelper {
             let head = parts.next().unwrap_or_default();
             if let Some(v) = c.python.get(head) {
                 let path: Vec<String> = parts.map(str::to_string).collect();
-                let target = if path.is_empty() {
-                    v.clone()
-                } else {
-                    crate::runtime::py::attr(v.clone(), path, crate::source::Span::default())
-                };
-                let mut found: Vec<Pair> = crate::runtime::py::dir_of(&target)
+                let mut found: Vec<Pair> = c
+                    .completer
+                    .attributes(v, path)
                     .into_iter()
                     .filter(|n| {
                         n.starts_with(partial) && (partial.starts_with('_') || !n.starts_with('_'))
@@ -223,7 +222,7 @@ pub fn colorize(line: &str, pos: Option<usize>) -> String {
                     out.push_str(&word.magenta().to_string());
                 } else if numeric || matches!(word, "nil" | "true" | "false" | "#t" | "#f") {
                     out.push_str(&word.cyan().to_string());
-                } else if crate::runtime::symbol::SPECIAL_FORMS.contains(&word)
+                } else if crate::symbol::SPECIAL_FORMS.contains(&word)
                     || CORE_MACROS.contains(&word)
                 {
                     out.push_str(&word.blue().bold().to_string());

@@ -7,12 +7,11 @@ mod helper;
 
 pub use helper::{colorize, input_state};
 
-use crate::bridge::ir::Stats;
-use crate::cli::Config;
 use crate::diagnostics::RenderOptions;
-use crate::engine::Engine;
-use crate::runtime::builtins::core::{flush_stdout, write_stdout};
-use crate::runtime::printer::readable;
+use crate::engine::{Engine, Show, Timing};
+use crate::runtime::error::{ErrorKind, LispError};
+use crate::runtime::output::Stream;
+use crate::runtime::value::Value;
 use helper::{Completions, ReplHelper};
 use owo_colors::OwoColorize;
 use rustyline::error::ReadlineError;
@@ -22,7 +21,14 @@ use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+
+/// The REPL's own settings (the engine's come from `EngineConfig`).
+#[derive(Clone, Debug)]
+pub struct ReplOptions {
+    /// Show a timing line after each evaluation.
+    pub timing: bool,
+    pub render: RenderOptions,
+}
 
 /// The REPL's state, as commands see it.
 pub struct Session {
@@ -35,130 +41,72 @@ pub struct Session {
 
 impl Session {
     pub fn out(&self, text: &str) {
-        write_stdout(text);
-        flush_stdout();
+        let out = self.engine.output();
+        out.write(Stream::Stdout, text);
+        out.flush();
     }
 
     pub fn err(&self, text: &str) {
-        eprint!("{text}");
+        self.engine.output().write(Stream::Stderr, text);
     }
 
-    /// Evaluates one submitted input; prints each form's value, or the error.
+    /// Evaluates one submitted input; prints each form's value as it is done, or the error.
     pub fn eval_input(&mut self, input: &str) {
         self.count += 1;
         let name = format!("<repl:{}>", self.count);
-        let id = self.engine.sources.add(name, input);
-        let text = self
+        let out = self.engine.output().clone();
+        let color = self.color;
+        let result = self
             .engine
-            .sources
-            .get(id)
-            .map(|s| s.text.clone())
-            .unwrap_or_default();
-        let mut parser = crate::reader::Parser::new(&text, id);
-        let before = crate::runtime::py::stats();
-        let started = Instant::now();
-        loop {
-            let form = match parser.next_form() {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) => {
-                    self.show_error(&crate::runtime::error::LispError::from_read(e));
-                    break;
+            .eval_with(&name, input, Show::Each, &mut |_, shown| {
+                if out.mid_line() {
+                    out.write(Stream::Stdout, "\n");
                 }
-            };
-            let r = self
-                .engine
-                .eval_form(&form)
-                .and_then(|v| crate::runtime::py::force(&mut self.engine.vm, &v));
-            match r {
-                Ok(v) => {
-                    if crate::runtime::builtins::core::stdout_mid_line() {
-                        write_stdout("\n");
-                    }
-                    flush_stdout();
-                    let shown = readable(&v);
-                    if self.color {
-                        self.out(&format!("{}\n", helper::colorize(&shown, None)));
-                    } else {
-                        self.out(&format!("{shown}\n"));
-                    }
-                    self.remember_value(v);
-                }
-                Err(e) => {
-                    flush_stdout();
-                    self.show_error(&e);
-                    self.engine.vm.define(
-                        "*e",
-                        crate::runtime::value::Value::Error(std::rc::Rc::new(*e)),
-                    );
-                    break;
-                }
-            }
+                let shown = if color {
+                    helper::colorize(shown, None)
+                } else {
+                    shown.to_string()
+                };
+                out.write(Stream::Stdout, &format!("{shown}\n"));
+                out.flush();
+            });
+        for v in result.values {
+            self.remember_value(v);
+        }
+        if let Err(e) = result.result {
+            out.flush();
+            self.show_error(&e);
+            self.engine.define("*e", Value::Error(Rc::new(*e)));
         }
         if self.timing {
-            let after = crate::runtime::py::stats();
-            self.show_timing(started.elapsed(), before, after);
+            self.show_timing(&result.timing);
         }
     }
 
     /// `*1`, `*2`, `*3`: the last three values shown (as in Clojure's REPL).
-    fn remember_value(&mut self, v: crate::runtime::value::Value) {
-        let vm = &mut self.engine.vm;
-        let get = |vm: &crate::runtime::Vm, n: &str| {
-            vm.global_value(crate::runtime::symbol::intern(n))
-                .unwrap_or_default()
-        };
-        let (one, two) = (get(vm, "*1"), get(vm, "*2"));
-        vm.define("*3", two);
-        vm.define("*2", one);
-        vm.define("*1", v);
+    fn remember_value(&mut self, v: Value) {
+        let get = |e: &Engine, n: &str| e.global(n).unwrap_or_default();
+        let (one, two) = (get(&self.engine, "*1"), get(&self.engine, "*2"));
+        self.engine.define("*3", two);
+        self.engine.define("*2", one);
+        self.engine.define("*1", v);
     }
 
-    fn show_error(&self, e: &crate::runtime::error::LispError) {
-        if e.kind == crate::runtime::error::ErrorKind::Interrupt {
+    fn show_error(&self, e: &LispError) {
+        if e.kind == ErrorKind::Interrupt {
             // The terminal echoed ^C without a newline.
-            eprintln!();
+            self.err("\n");
         }
-        eprint!("{}", self.engine.render(e, &self.render));
+        self.err(&self.engine.render(e, &self.render));
     }
 
-    fn show_timing(&self, total: Duration, before: Stats, after: Stats) {
-        let line = timing_line(total, before, after);
+    fn show_timing(&self, timing: &Timing) {
+        let line = timing.line();
         if self.color {
-            eprintln!("{}", line.dimmed());
+            self.err(&format!("{}\n", line.dimmed()));
         } else {
-            eprintln!("{line}");
+            self.err(&format!("{line}\n"));
         }
-    }
-}
-
-/// `⏱ 1.20 ms · python 0.80 ms · bridge 15 µs · 2 requests`: the total, and when Python was
-/// used, the time inside Python, the time in the bridge and the number of requests.
-pub fn timing_line(total: Duration, before: Stats, after: Stats) -> String {
-    let mut line = format!("⏱ {}", format_duration(total));
-    let requests = after.requests - before.requests;
-    if requests > 0 {
-        let python = Duration::from_nanos(after.python_nanos - before.python_nanos);
-        let bridge = Duration::from_nanos(after.bridge_nanos.saturating_sub(before.bridge_nanos));
-        line.push_str(&format!(
-            " · python {} · bridge {} · {} request{}",
-            format_duration(python),
-            format_duration(bridge),
-            requests,
-            if requests == 1 { "" } else { "s" }
-        ));
-    }
-    line
-}
-
-pub fn format_duration(d: Duration) -> String {
-    let us = d.as_secs_f64() * 1e6;
-    if us < 1000.0 {
-        format!("{us:.0} µs")
-    } else if us < 1e6 {
-        format!("{:.2} ms", us / 1000.0)
-    } else {
-        format!("{:.2} s", us / 1e6)
     }
 }
 
@@ -173,18 +121,8 @@ pub fn history_path() -> Option<PathBuf> {
 
 fn refresh_completions(session: &Session, completions: &Rc<RefCell<Completions>>) {
     let mut c = completions.borrow_mut();
-    c.names = session
-        .engine
-        .vm
-        .bound_names()
-        .into_iter()
-        .map(|s| s.name().to_string())
-        .chain(
-            crate::runtime::symbol::SPECIAL_FORMS
-                .iter()
-                .map(|s| s.to_string()),
-        )
-        .collect();
+    c.names = session.engine.names();
+    c.completer = session.engine.completer();
     c.commands = commands::COMMANDS
         .iter()
         .map(|c| c.name.to_string())
@@ -196,19 +134,19 @@ fn refresh_completions(session: &Session, completions: &Rc<RefCell<Completions>>
         .into_iter()
         .filter_map(|s| {
             let v = session.engine.vm.global_value(s)?;
-            v.is_py().then_some((s.name().to_string(), v))
+            v.is_host().then_some((s.name().to_string(), v))
         })
         .collect();
 }
 
-pub fn run(engine: Engine, config: &Config) -> i32 {
-    let color = std::io::stdout().is_terminal() && config.render.color;
-    let timing = config.timing.unwrap_or(true);
-    crate::runtime::py::set_timing(timing);
+pub fn run(mut engine: Engine, options: &ReplOptions) -> i32 {
+    let color = std::io::stdout().is_terminal() && options.render.color;
+    let timing = options.timing;
+    engine.set_timing(timing);
     let mut session = Session {
         engine,
         timing,
-        render: config.render.clone(),
+        render: options.render.clone(),
         color,
         count: 0,
     };
@@ -234,10 +172,7 @@ pub fn run(engine: Engine, config: &Config) -> i32 {
         let _ = rl.load_history(h);
     }
     for name in ["*1", "*2", "*3", "*e"] {
-        session
-            .engine
-            .vm
-            .define(name, crate::runtime::value::Value::Nil);
+        session.engine.define(name, Value::Nil);
     }
     session.out(&format!(
         "polyglot {} — a Lisp for Python. :help for help, Ctrl-D to quit.\n",
@@ -247,7 +182,7 @@ pub fn run(engine: Engine, config: &Config) -> i32 {
         // A Ctrl-C pressed while the previous evaluation was ending must not stop the next one;
         // one pressed after Enter (before evaluation starts) must.
         crate::runtime::interrupt::clear();
-        crate::runtime::py::detach();
+        session.engine.detach();
         match rl.readline("pg> ") {
             Ok(line) => {
                 if line.trim().is_empty() {

@@ -27,7 +27,7 @@ pub enum ErrorKind {
     Interrupt,
     Io,
     /// An exception raised by Python; the class name (`"ValueError"`).
-    Python(String),
+    Host(String),
 }
 
 impl ErrorKind {
@@ -48,7 +48,7 @@ impl ErrorKind {
             ErrorKind::Recursion => "RecursionError",
             ErrorKind::Interrupt => "KeyboardInterrupt",
             ErrorKind::Io => "OSError",
-            ErrorKind::Python(name) => name,
+            ErrorKind::Host(name) => name,
         }
     }
 
@@ -69,7 +69,7 @@ impl ErrorKind {
             ErrorKind::Recursion => "polyglot::eval::recursion_depth",
             ErrorKind::Interrupt => "polyglot::eval::interrupted",
             ErrorKind::Io => "polyglot::eval::io",
-            ErrorKind::Python(_) => "polyglot::python::exception",
+            ErrorKind::Host(_) => "polyglot::python::exception",
         }
     }
 }
@@ -92,10 +92,10 @@ pub struct LispError {
     pub trace: Vec<TraceFrame>,
     /// What `(throw v)` threw, when it was not a plain message.
     pub payload: Option<Value>,
-    /// Python's formatted traceback, for errors that came from Python.
-    pub python_traceback: Option<String>,
-    /// The Python exception object (its traceback is formatted when the error is shown).
-    pub python_exception: Option<std::rc::Rc<crate::runtime::py::PyRef>>,
+    /// The host's formatted traceback, for errors that came from Python.
+    pub host_traceback: Option<String>,
+    /// The host exception object (its traceback is formatted when the error is shown).
+    pub host_exception: Option<std::rc::Rc<crate::runtime::host::HostRef>>,
 }
 
 impl LispError {
@@ -107,8 +107,8 @@ impl LispError {
             help: None,
             trace: Vec::new(),
             payload: None,
-            python_traceback: None,
-            python_exception: None,
+            host_traceback: None,
+            host_exception: None,
         })
     }
 
@@ -131,6 +131,20 @@ impl LispError {
     }
 
     /// Errors that `try` does not catch: the user asked to stop.
+    /// The host's traceback for an error that came from the host (formatted on demand).
+    pub fn host_traceback_text(&self) -> Option<String> {
+        if let Some(t) = &self.host_traceback {
+            return Some(t.clone());
+        }
+        let r = self.host_exception.as_ref()?;
+        let tb = r.host.traceback(r);
+        // A bare "KeyboardInterrupt" line says nothing the diagnostic does not.
+        if tb.is_empty() || (self.kind == ErrorKind::Interrupt && !tb.contains("File ")) {
+            return None;
+        }
+        Some(tb)
+    }
+
     pub fn is_uncatchable(&self) -> bool {
         self.kind == ErrorKind::Interrupt
     }
@@ -141,10 +155,6 @@ pub type Exn = Box<LispError>;
 /// Shorthands used all over the builtins.
 pub fn type_error(message: impl Into<String>) -> Exn {
     LispError::new(ErrorKind::Type, message)
-}
-
-pub fn value_error(message: impl Into<String>) -> Exn {
-    LispError::new(ErrorKind::Value, message)
 }
 
 pub fn arity_error(message: impl Into<String>) -> Exn {

@@ -3,10 +3,10 @@
 //! stack and of its closure's captured values.
 
 use crate::runtime::error::Exn;
-use crate::runtime::symbol::Sym;
 use crate::runtime::value::{List, Value};
 use crate::runtime::Vm;
 use crate::source::Span;
+use crate::symbol::Sym;
 
 /// The view a running function has of its own frame.
 pub struct Frame<'a> {

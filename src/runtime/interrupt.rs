@@ -1,29 +1,16 @@
-//! Ctrl-C. The process's SIGINT handler sets the evaluator's interrupt flag, which every call
-//! and loop iteration checks — or, while Python code runs for a request, asks Python to raise
-//! `KeyboardInterrupt` instead (see `bridge::interrupt`). The REPL's line editor reads Ctrl-C as
-//! a key, so at the prompt it only clears the line.
+//! Ctrl-C, as the evaluator sees it: a flag that every call and loop iteration checks. Whoever
+//! receives the interrupt sets it — the process's SIGINT handler (`signals`, a front-end
+//! feature), a kernel's interrupt request, a page's interrupt button. The REPL's line editor
+//! reads Ctrl-C as a key, so at the prompt it only clears the line.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Set by SIGINT; consumed by `Vm::check_interrupt`.
+/// Set by an interrupt; consumed by `Vm::check_interrupt`.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn on_sigint(_signal: libc::c_int) {
-    if !crate::bridge::interrupt::forward_to_python() {
-        INTERRUPTED.store(true, Ordering::SeqCst);
-    }
-}
-
-/// Installs the handler (again, after Python's start-up replaced it).
-pub fn install() {
-    // SAFETY: a plain sigaction with an async-signal-safe handler (atomics only).
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as usize;
-        action.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
-    }
+/// Asks the running Lisp code to stop at its next check (async-signal-safe: an atomic store).
+pub fn request() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
 }
 
 pub fn take() -> bool {

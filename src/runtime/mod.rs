@@ -10,21 +10,24 @@
 pub mod builtins;
 pub mod error;
 pub mod function;
+pub mod host;
 pub mod interrupt;
+pub mod output;
 pub mod printer;
-pub mod py;
-pub mod symbol;
 pub mod value;
 
 use crate::source::Span;
+use crate::symbol::{self, Sym};
 use error::{arity_error, ErrorKind, Exn, LispError, TraceFrame};
 use function::{rest_list, Frame};
+use host::{Host, NoHost};
+use output::{Output, StdStreams};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
-use symbol::Sym;
-use value::{BuiltinFn, Value};
+use std::sync::Arc;
+use value::{Builtin, BuiltinFn, HostArgs, Value};
 
 /// A call in tail position, waiting for the trampoline: the arguments are on the stack from
 /// `base` up.
@@ -36,9 +39,6 @@ pub struct TailCall {
 
 /// Default limit on nested (non-tail) calls.
 pub const DEFAULT_MAX_DEPTH: usize = 100_000;
-/// Stack head-room below which a call switches to a fresh stack segment, and that segment's size.
-const RED_ZONE: usize = 1024 * 1024;
-const SEGMENT: usize = 8 * 1024 * 1024;
 
 pub struct Vm {
     pub stack: Vec<Value>,
@@ -58,6 +58,10 @@ pub struct Vm {
     pub next_callback: u32,
     /// The span of the call being made, for errors raised by builtins that call back into Lisp.
     pub call_span: Span,
+    /// The host language (Python), reached only through its trait.
+    pub host: Rc<dyn Host>,
+    /// Where `print`, `println` and `prn` write.
+    pub out: Arc<dyn Output>,
 }
 
 impl Default for Vm {
@@ -77,6 +81,11 @@ impl Vm {
     /// A VM with no globals at all: for running a Python chain where no Lisp code may run
     /// (printing a lazy value).
     pub fn bare() -> Vm {
+        Vm::bare_with(Rc::new(NoHost))
+    }
+
+    /// A VM with no globals, talking to `host`.
+    pub fn bare_with(host: Rc<dyn Host>) -> Vm {
         Vm {
             stack: Vec::new(),
             globals: Vec::new(),
@@ -91,6 +100,8 @@ impl Vm {
             callbacks: HashMap::new(),
             next_callback: 0,
             call_span: Span::default(),
+            host,
+            out: Arc::new(StdStreams::default()),
         }
     }
 
@@ -167,7 +178,29 @@ impl Vm {
         name == "Exception"
             || name == "Error"
             || e.kind.type_name() == name
-            || py::is_instance(e, name)
+            || e.host_exception
+                .as_ref()
+                .is_some_and(|x| x.host.is_instance(x, name))
+    }
+
+    /// The items of a collection, or of a host iterable (pulled through the host).
+    pub fn seq_items(&mut self, v: &Value, op: &str) -> Result<Vec<Value>, Exn> {
+        if v.is_host() {
+            let (host, span) = (self.host.clone(), self.call_span);
+            return host.items(self, v, None, span);
+        }
+        builtins::seq::items(v, op)
+    }
+
+    /// The value of a lazy host chain; other values as they are.
+    pub fn force(&mut self, v: &Value) -> Result<Value, Exn> {
+        match v {
+            Value::Lazy(_) => {
+                let host = self.host.clone();
+                host.force(self, v)
+            }
+            other => Ok(other.clone()),
+        }
     }
 
     /// Calls `f` with `args` (from builtins such as `map` and from the engine).
@@ -179,15 +212,12 @@ impl Vm {
     }
 
     /// Calls `callee` with the arguments on the stack from `base`; leaves the stack at `base`.
+    /// The trampoline: a Lisp function's tail call comes back in `self.tail` and loops here.
     pub fn invoke(&mut self, mut callee: Value, base: usize, mut span: Span) -> Result<Value, Exn> {
         loop {
             let r = match &callee {
                 Value::Func(c) => match self.call_closure(c, base, span) {
-                    Ok(v) => match if self.tail.is_some() {
-                        self.tail.take()
-                    } else {
-                        None
-                    } {
+                    Ok(v) => match self.tail.take() {
                         Some(t) => {
                             self.stack.drain(base..t.base);
                             callee = t.callee;
@@ -207,78 +237,108 @@ impl Vm {
                         Err(e)
                     }
                 },
-                Value::Builtin(b) => {
-                    // A builtin sees values: lazy Python chains among its arguments run first.
-                    if let Err(e) = self.force_lazy_args(base, span) {
-                        self.stack.truncate(base);
-                        return Err(e);
-                    }
-                    let nargs = self.stack.len() - base;
-                    if nargs < b.min_args || b.max_args.is_some_and(|m| nargs > m) {
-                        Err(arity_error(format!(
-                            "`{}` takes {}, got {}",
-                            b.name,
-                            describe_arity(b.min_args, b.max_args),
-                            nargs
-                        ))
-                        .at(span))
-                    } else {
-                        let py_arg = self.stack[base..].iter().any(Value::is_py);
-                        let r = match b.f {
-                            BuiltinFn::Pure(_) if py_arg => {
-                                let args = self.stack.split_off(base);
-                                let saved = std::mem::replace(&mut self.call_span, span);
-                                let r = py::builtins::pure_with_py(self, b, &args);
-                                self.call_span = saved;
-                                match (r, b.f) {
-                                    (Some(r), _) => r,
-                                    (None, BuiltinFn::Pure(f)) => f(&args),
-                                    (None, BuiltinFn::WithVm(_)) => unreachable!("pure"),
-                                }
-                            }
-                            BuiltinFn::Pure(f) => f(&self.stack[base..]),
-                            BuiltinFn::WithVm(f) => {
-                                let args = self.stack.split_off(base);
-                                let saved = std::mem::replace(&mut self.call_span, span);
-                                let r = f(self, args);
-                                self.call_span = saved;
-                                r
-                            }
-                        };
-                        r.map_err(|e| e.at(span))
-                    }
-                }
-                Value::Py(_) | Value::PyLazy(_) => {
+                Value::Builtin(b) => self.invoke_builtin(b, base, span),
+                Value::Host(_) | Value::Lazy(_) => {
                     let args: Vec<Value> = self.stack.split_off(base);
-                    py::call(self, &callee, &args, span)
+                    let host = self.host.clone();
+                    host.call(self, &callee, &args, span)
                 }
                 Value::Keyword(_) | Value::Map(_) | Value::Vector(_) => {
                     let args: Vec<Value> = self.stack[base..].to_vec();
                     builtins::seq::call_collection(&callee, &args).map_err(|e| e.at(span))
                 }
-                Value::Macro(_) => Err(LispError::new(
-                    ErrorKind::Type,
-                    "a macro cannot be called at run time",
-                )
-                .with_help("use it as the head of a form, or call `macroexpand` on quoted code")
-                .at(span)),
-                other => Err(LispError::new(
-                    ErrorKind::Type,
-                    format!("{} is not callable", printer::type_and_preview(other)),
-                )
-                .at(span)),
+                other => Err(not_callable(other).at(span)),
             };
             self.stack.truncate(base);
             return r;
         }
     }
 
+    /// A builtin with the arguments on the stack from `base`. A builtin sees values: lazy host
+    /// chains among its arguments run first, and host iterables become vectors where the
+    /// builtin declared it takes a collection.
+    fn invoke_builtin(
+        &mut self,
+        b: &'static Builtin,
+        base: usize,
+        span: Span,
+    ) -> Result<Value, Exn> {
+        if let Err(e) = self.force_lazy_args(base, span) {
+            self.stack.truncate(base);
+            return Err(e);
+        }
+        let nargs = self.stack.len() - base;
+        if nargs < b.min_args || b.max_args.is_some_and(|m| nargs > m) {
+            return Err(arity_error(format!(
+                "`{}` takes {}, got {}",
+                b.name,
+                describe_arity(b.min_args, b.max_args),
+                nargs
+            ))
+            .at(span));
+        }
+        let r = match b.f {
+            BuiltinFn::Pure(f)
+                if !matches!(b.host, HostArgs::None)
+                    && self.stack[base..].iter().any(Value::is_host) =>
+            {
+                let mut args = self.stack.split_off(base);
+                let saved = std::mem::replace(&mut self.call_span, span);
+                let r = match self.host_args(b.host, &mut args, span) {
+                    Ok(None) => f(&args),
+                    Ok(Some(v)) => Ok(v),
+                    Err(e) => Err(e),
+                };
+                self.call_span = saved;
+                r
+            }
+            BuiltinFn::Pure(f) => f(&self.stack[base..]),
+            BuiltinFn::WithVm(f) => {
+                let args = self.stack.split_off(base);
+                let saved = std::mem::replace(&mut self.call_span, span);
+                let r = f(self, args);
+                self.call_span = saved;
+                r
+            }
+        };
+        r.map_err(|e| e.at(span))
+    }
+
+    /// Host values among a builtin's arguments, as the builtin declared it takes them:
+    /// `Some(v)` when the host answered the whole call (`(get obj key)` is `obj[key]`).
+    fn host_args(
+        &mut self,
+        how: HostArgs,
+        args: &mut [Value],
+        span: Span,
+    ) -> Result<Option<Value>, Exn> {
+        match how {
+            HostArgs::None => Ok(None),
+            HostArgs::GetItem if args.first().is_some_and(Value::is_host) => {
+                let host = self.host.clone();
+                host.get_item(self, args, span).map(Some)
+            }
+            HostArgs::GetItem => Ok(None),
+            HostArgs::Items(positions, pull) => {
+                let limit = pull.limit(args);
+                for &i in positions {
+                    if args.get(i).is_some_and(Value::is_host) {
+                        let host = self.host.clone();
+                        let items = host.items(self, &args[i], limit, span)?;
+                        args[i] = Value::vector(items);
+                    }
+                }
+                Ok(None)
+            }
+        }
+    }
+
     fn force_lazy_args(&mut self, base: usize, span: Span) -> Result<(), Exn> {
         for i in base..self.stack.len() {
-            if let Value::PyLazy(_) = &self.stack[i] {
+            if let Value::Lazy(_) = &self.stack[i] {
                 let lazy = self.stack[i].clone();
                 let saved = std::mem::replace(&mut self.call_span, span);
-                let v = py::force(self, &lazy);
+                let v = self.force(&lazy);
                 self.call_span = saved;
                 self.stack[i] = v?;
             }
@@ -330,12 +390,23 @@ impl Vm {
         };
         // Checking the stack costs a little; every 16th level is enough with this red zone.
         let r = if self.depth % 16 == 0 {
-            stacker::maybe_grow(RED_ZONE, SEGMENT, || (p.body)(self, &frame))
+            crate::stack::guarded(|| (p.body)(self, &frame))
         } else {
             (p.body)(self, &frame)
         };
         self.depth -= 1;
         r
+    }
+}
+
+fn not_callable(v: &Value) -> Exn {
+    match v {
+        Value::Macro(_) => LispError::new(ErrorKind::Type, "a macro cannot be called at run time")
+            .with_help("use it as the head of a form, or call `macroexpand` on quoted code"),
+        other => LispError::new(
+            ErrorKind::Type,
+            format!("{} is not callable", printer::type_and_preview(other)),
+        ),
     }
 }
 

@@ -84,8 +84,8 @@ pub fn format_float(f: f64) -> String {
 const ARRAY_PREVIEW: usize = 8;
 
 /// `#<float32array len 4 [1.0 2.0 3.0 4.0]>`: the dtype, the length, the first elements.
-fn write_array(out: &mut String, b: &crate::bridge::buffer::SharedBuffer) {
-    use crate::bridge::buffer::Elem;
+fn write_array(out: &mut String, b: &crate::buffer::SharedBuffer) {
+    use crate::buffer::Elem;
     let _ = write!(out, "#<{}array len {} [", b.dtype().name(), b.len());
     for i in 0..b.len().min(ARRAY_PREVIEW) {
         if i > 0 {
@@ -143,9 +143,7 @@ fn write_seq<'a>(
 }
 
 pub fn write_value(out: &mut String, v: &Value, readable: bool, depth: usize) {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
-        write_inner(out, v, readable, depth)
-    })
+    crate::stack::guarded(|| write_inner(out, v, readable, depth))
 }
 
 fn write_inner(out: &mut String, v: &Value, readable: bool, depth: usize) {
@@ -202,8 +200,8 @@ fn write_inner(out: &mut String, v: &Value, readable: bool, depth: usize) {
             let _ = write!(out, "#<error {}: {}>", e.kind.type_name(), e.message);
         }
         Value::Array(b) => write_array(out, b),
-        Value::Py(r) => out.push_str(&crate::runtime::py::describe(r, readable)),
-        Value::PyLazy(l) => out.push_str(&crate::runtime::py::describe_lazy(l, readable)),
+        Value::Host(r) => out.push_str(&r.host.describe(r, readable)),
+        Value::Lazy(l) => out.push_str(&l.host.describe_lazy(l, readable)),
         Value::Cell(c) => write_value(out, &c.borrow(), readable, depth),
         Value::Unbound => out.push_str("#<unbound>"),
     }

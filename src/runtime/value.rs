@@ -7,8 +7,8 @@
 //! vectors with the same elements. Hashing agrees with equality.
 
 use crate::runtime::error::LispError;
-use crate::runtime::symbol::Sym;
 use crate::runtime::Vm;
+use crate::symbol::Sym;
 use indexmap::IndexMap;
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
@@ -81,11 +81,11 @@ pub enum Value {
     /// A caught error, as bound by `(catch e ...)`.
     Error(Rc<LispError>),
     /// A typed array (`float32array` ...): memory that NumPy can share without copying.
-    Array(Rc<crate::bridge::buffer::SharedBuffer>),
-    /// A Python object (a handle into the bridge's table).
-    Py(Rc<crate::runtime::py::PyRef>),
-    /// A Python attribute chain not yet run (`(. np sum)`, `($py "numpy")`).
-    PyLazy(Rc<crate::runtime::py::Lazy>),
+    Array(Rc<crate::buffer::SharedBuffer>),
+    /// A host (Python) object: a handle into its backend's table.
+    Host(Rc<crate::runtime::host::HostRef>),
+    /// A host attribute chain not yet run (`(. np sum)`, `($py "numpy")`).
+    Lazy(Rc<crate::runtime::host::Lazy>),
     /// Internal: a boxed local that a closure captured and someone `set!`s. Never user-visible.
     Cell(Rc<RefCell<Value>>),
     /// Internal: a global slot that has no value yet. Never user-visible.
@@ -190,6 +190,43 @@ pub struct Builtin {
     pub max_args: Option<usize>,
     pub f: BuiltinFn,
     pub doc: &'static str,
+    /// How the builtin takes host (Python) values among its arguments.
+    pub host: HostArgs,
+}
+
+/// How a builtin takes host values: declared beside each builtin, applied by the VM.
+#[derive(Clone, Copy, Debug)]
+pub enum HostArgs {
+    /// As they are (handles).
+    None,
+    /// The arguments at these positions may be host iterables: their items are pulled into a
+    /// vector first, as many as `Pull` says.
+    Items(&'static [usize], Pull),
+    /// A host object as the first argument: the host answers the call (`(get obj key)`).
+    GetItem,
+}
+
+/// How many items of a host iterable a builtin needs.
+#[derive(Clone, Copy, Debug)]
+pub enum Pull {
+    All,
+    /// Just the first (`first`, `empty?`).
+    One,
+    /// As many as the first argument says (`take`).
+    FirstArg,
+}
+
+impl Pull {
+    pub fn limit(self, args: &[Value]) -> Option<usize> {
+        match self {
+            Pull::All => None,
+            Pull::One => Some(1),
+            Pull::FirstArg => match args.first() {
+                Some(Value::Int(n)) => Some((*n).max(0) as usize),
+                _ => None,
+            },
+        }
+    }
 }
 
 impl Value {
@@ -233,8 +270,8 @@ impl Value {
             Value::Macro(_) => "macro".into(),
             Value::Error(_) => "error".into(),
             Value::Array(b) => format!("{}array", b.dtype().name()),
-            Value::Py(r) => crate::runtime::py::type_name(r),
-            Value::PyLazy(_) => "py-chain".into(),
+            Value::Host(r) => r.host.type_name(r),
+            Value::Lazy(_) => "py-chain".into(),
             Value::Cell(_) => "cell".into(),
             Value::Unbound => "unbound".into(),
         }
@@ -249,8 +286,8 @@ impl Value {
         }
     }
 
-    pub fn is_py(&self) -> bool {
-        matches!(self, Value::Py(_) | Value::PyLazy(_))
+    pub fn is_host(&self) -> bool {
+        matches!(self, Value::Host(_) | Value::Lazy(_))
     }
 
     pub fn is_number(&self) -> bool {
@@ -277,7 +314,7 @@ fn seq_len(v: &Value) -> usize {
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
         // Nested collections compare recursively; grow the stack instead of overflowing it.
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.eq_inner(other))
+        crate::stack::guarded(|| self.eq_inner(other))
     }
 }
 
@@ -313,13 +350,13 @@ impl Value {
             (Func(a), Func(b)) | (Macro(a), Macro(b)) => Rc::ptr_eq(a, b),
             (Builtin(a), Builtin(b)) => std::ptr::eq(*a, *b),
             (Error(a), Error(b)) => Rc::ptr_eq(a, b),
-            (Py(a), Py(b)) => a.id == b.id,
+            (Host(a), Host(b)) => a.id == b.id,
             (Array(a), Array(b)) => {
                 a.dtype() == b.dtype()
                     && a.len() == b.len()
                     && (0..a.len()).all(|i| a.get(i) == b.get(i))
             }
-            (PyLazy(a), PyLazy(b)) => Rc::ptr_eq(a, b),
+            (Lazy(a), Lazy(b)) => Rc::ptr_eq(a, b),
             (Cell(a), Cell(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
@@ -330,7 +367,7 @@ impl Eq for Value {}
 
 impl Hash for Value {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.hash_inner(state))
+        crate::stack::guarded(|| self.hash_inner(state))
     }
 }
 
@@ -362,9 +399,9 @@ impl Value {
             Func(f) | Macro(f) => (Rc::as_ptr(f) as usize).hash(state),
             Builtin(b) => (*b as *const _ as usize).hash(state),
             Error(e) => (Rc::as_ptr(e) as usize).hash(state),
-            Py(r) => (r.id.index, r.id.generation).hash(state),
+            Host(r) => r.id.hash(state),
             Array(b) => (b.dtype(), b.len()).hash(state),
-            PyLazy(l) => (Rc::as_ptr(l) as usize).hash(state),
+            Lazy(l) => (Rc::as_ptr(l) as usize).hash(state),
             Cell(c) => (Rc::as_ptr(c) as usize).hash(state),
         }
     }

@@ -10,10 +10,10 @@ use super::expr::*;
 use super::quasi;
 use crate::reader::{Datum, DatumKind};
 use crate::runtime::error::{syntax_error, ErrorKind, Exn, LispError};
-use crate::runtime::symbol::{sym, Sym};
 use crate::runtime::value::Value;
 use crate::runtime::Vm;
 use crate::source::Span;
+use crate::symbol::{sym, Sym};
 use std::rc::Rc;
 
 struct FnCtx {
@@ -200,7 +200,7 @@ impl<'vm> Analyzer<'vm> {
     }
 
     pub(crate) fn expr(&mut self, d: &Datum, tail: bool) -> Result<Expr, Exn> {
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expr_inner(d, tail))
+        crate::stack::guarded(|| self.expr_inner(d, tail))
     }
 
     fn expr_inner(&mut self, d: &Datum, tail: bool) -> Result<Expr, Exn> {

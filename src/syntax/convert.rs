@@ -7,7 +7,7 @@
 //! the analysis), and the conversion back looks them up. Forms the macro made itself get the
 //! span of the macro call.
 
-use crate::reader::{Datum, DatumKind};
+use crate::reader::{Datum, DatumKind, Embedded};
 use crate::runtime::error::{syntax_error, Exn};
 use crate::runtime::value::{List, Map, Value};
 use crate::source::Span;
@@ -58,6 +58,16 @@ impl SpanTable {
     }
 }
 
+/// A runtime value as an embedded constant of code.
+pub fn embed(v: Value) -> DatumKind {
+    DatumKind::Embedded(Embedded(Rc::new(v)))
+}
+
+/// The value an embedded constant holds (only the syntax layer makes them, always of values).
+pub fn embedded_value(e: &Embedded) -> Value {
+    e.0.downcast_ref::<Value>().cloned().unwrap_or_default()
+}
+
 /// `quote`: the datum as a value. Spans are dropped.
 pub fn datum_to_value(d: &Datum) -> Value {
     datum_to_value_with(d, &mut |_, _| {})
@@ -73,7 +83,7 @@ fn datum_to_value_with(d: &Datum, note: &mut dyn FnMut(&Value, &Datum)) -> Value
         DatumKind::Str(s) => return Value::str(s),
         DatumKind::Symbol(s) => return Value::Symbol(*s),
         DatumKind::Keyword(s) => return Value::Keyword(*s),
-        DatumKind::Embedded(v) => return v.clone(),
+        DatumKind::Embedded(e) => return embedded_value(e),
         DatumKind::List(items) => {
             Value::list(items.iter().map(|i| datum_to_value_with(i, note)).collect())
         }
@@ -130,7 +140,7 @@ pub fn value_to_datum(
             }
             DatumKind::Map(items)
         }
-        other => DatumKind::Embedded(other.clone()),
+        other => embed(other.clone()),
     };
     Ok(Datum::new(kind, span))
 }

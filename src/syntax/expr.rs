@@ -2,9 +2,9 @@
 //! special forms recognised, and every variable already resolved to a local binding or a global
 //! slot. Spans stay on the nodes that can fail.
 
-use crate::runtime::symbol::Sym;
 use crate::runtime::value::Value;
 use crate::source::Span;
+use crate::symbol::Sym;
 use std::rc::Rc;
 
 /// Index into [`Analysis::bindings`].

@@ -6,8 +6,8 @@ use super::analyze::Analyzer;
 use super::expr::Expr;
 use crate::reader::{Datum, DatumKind};
 use crate::runtime::error::{syntax_error, Exn};
-use crate::runtime::symbol::{intern, sym, Sym};
 use crate::source::Span;
+use crate::symbol::{intern, sym, Sym};
 
 /// `a.b.c` → `("a", ["b", "c"])`, for symbols that look like attribute access.
 fn split_dotted(name: &str) -> Option<(&str, Vec<String>)> {

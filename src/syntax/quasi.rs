@@ -5,12 +5,12 @@
 use crate::reader::{Datum, DatumKind};
 use crate::runtime::builtins;
 use crate::runtime::error::{syntax_error, Exn};
-use crate::runtime::symbol::sym;
 use crate::runtime::value::Value;
+use crate::symbol::sym;
 
 fn builtin(name: &str, d: &Datum) -> Datum {
     let f = builtins::lookup(name).expect("core builtin exists");
-    Datum::new(DatumKind::Embedded(Value::Builtin(f)), d.span)
+    Datum::new(super::convert::embed(Value::Builtin(f)), d.span)
 }
 
 fn call(name: &str, args: Vec<Datum>, d: &Datum) -> Datum {
@@ -30,7 +30,7 @@ fn quote(d: &Datum) -> Datum {
 }
 
 /// `(head x)` where head is one of the quasiquote symbols: returns x.
-fn tagged(d: &Datum, tag: crate::runtime::symbol::Sym) -> Option<&Datum> {
+fn tagged(d: &Datum, tag: crate::symbol::Sym) -> Option<&Datum> {
     match &d.kind {
         DatumKind::List(items) if items.len() == 2 && items[0].as_symbol() == Some(tag) => {
             Some(&items[1])

@@ -7,7 +7,10 @@
 //! dtype is viewed in place and kept alive by a handle; other layouts are copied first.
 
 use super::State;
-use crate::bridge::buffer::{DType, SharedBuffer};
+use crate::bridge::handles::ReleaseQueue;
+use crate::bridge::ir::ArrayRef;
+use crate::buffer::{DType, SharedBuffer};
+use crate::ids::HandleId;
 use numpy::npyffi::flags::NPY_ARRAY_WRITEABLE;
 use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::PyBufferError;
@@ -137,8 +140,42 @@ impl State {
         }
     }
 
+    /// A typed array a request names: memory the Lisp side lent for it, or a buffer an
+    /// earlier result returned.
+    pub(super) fn array_ref_to_py<'py>(
+        &self,
+        py: Python<'py>,
+        r: &ArrayRef,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let lent = self.lent.borrow().get(&r.buffer).cloned();
+        let buf = lent
+            .or_else(|| self.returned.borrow().get(&r.buffer).cloned())
+            .ok_or_else(|| PyBufferError::new_err("internal: a request named an unknown buffer"))?;
+        self.array_to_py(py, &buf, r.shape.as_deref())
+    }
+
+    /// An ndarray as a typed array sharing its memory, if it is one of a numeric dtype; the
+    /// buffer waits in `returned` until the Lisp side claims it.
+    pub(super) fn ndarray_to_wire(
+        &self,
+        py: Python<'_>,
+        obj: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<ArrayRef>> {
+        let Some(buf) = self.ndarray_to_buffer(py, obj)? else {
+            return Ok(None);
+        };
+        let r = ArrayRef {
+            buffer: buf.id(),
+            dtype: buf.dtype(),
+            len: buf.len(),
+            shape: None,
+        };
+        self.returned.borrow_mut().insert(buf.id(), buf);
+        Ok(Some(r))
+    }
+
     /// An ndarray as a typed array sharing its memory, if it is one of a numeric dtype.
-    pub(super) fn ndarray_to_buffer(
+    fn ndarray_to_buffer(
         &self,
         py: Python<'_>,
         obj: &Bound<'_, PyAny>,
@@ -181,12 +218,25 @@ impl State {
                 ((*raw).fields.flags & NPY_ARRAY_WRITEABLE) != 0,
             )
         };
-        let handle = self.new_handle(obj.clone());
-        // SAFETY: the handle keeps the ndarray (and so `data`, n elements of dtype, C order)
-        // alive until the buffer drops and releases it.
-        let buf = unsafe {
-            SharedBuffer::borrowed(data, n, dtype, !writeable, handle, self.queue.clone())
+        let keep = KeepAlive {
+            handle: self.new_handle(obj.clone()),
+            queue: self.queue.clone(),
         };
+        // SAFETY: the handle keeps the ndarray (and so `data`, n elements of dtype, C order)
+        // alive until the buffer drops the token, which queues the handle's release.
+        let buf = unsafe { SharedBuffer::borrowed(data, n, dtype, !writeable, Box::new(keep)) };
         Ok(Some(Rc::new(buf)))
+    }
+}
+
+/// Keeps an ndarray alive while a Lisp typed array views its memory.
+struct KeepAlive {
+    handle: HandleId,
+    queue: ReleaseQueue,
+}
+
+impl Drop for KeepAlive {
+    fn drop(&mut self) {
+        self.queue.push(self.handle);
     }
 }

@@ -6,7 +6,8 @@
 
 use super::callback::LispCallback;
 use super::State;
-use crate::bridge::ir::{HandleId, WireValue};
+use crate::bridge::ir::WireValue;
+use crate::ids::HandleId;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -19,6 +20,10 @@ impl State {
     ) -> PyResult<Bound<'py, PyAny>> {
         match self.handles.borrow().get(id) {
             Some(obj) => Ok(obj.bind(py).clone()),
+            None if id.owner != self.owner => Err(PyRuntimeError::new_err(format!(
+                "Python handle h{} belongs to another session",
+                id.index
+            ))),
             None => Err(PyRuntimeError::new_err(format!(
                 "stale Python handle h{} (it was released)",
                 id.index
@@ -69,13 +74,12 @@ impl State {
                 d.into_any()
             }
             WireValue::Handle(id) => self.handle_obj(py, *id)?,
-            WireValue::Callback(id) => Bound::new(py, LispCallback { id: id.0 })?.into_any(),
+            WireValue::Callback(id) => Bound::new(py, LispCallback::new(id.0, self))?.into_any(),
             WireValue::Step(i) => steps
                 .get(*i)
                 .cloned()
                 .ok_or_else(|| PyValueError::new_err("internal: bad step reference"))?,
-            WireValue::Array(b) => self.array_to_py(py, b, None)?,
-            WireValue::ArrayView(b, shape) => self.array_to_py(py, b, Some(shape))?,
+            WireValue::Array(r) => self.array_ref_to_py(py, r)?,
         })
     }
 
@@ -166,8 +170,8 @@ impl State {
                 }
                 return Ok(WireValue::Dict(pairs));
             }
-            if let Some(b) = self.ndarray_to_buffer(py, &obj)? {
-                return Ok(WireValue::Array(b));
+            if let Some(r) = self.ndarray_to_wire(py, &obj)? {
+                return Ok(WireValue::Array(r));
             }
         }
         Ok(WireValue::Handle(self.new_handle(obj)))

@@ -5,23 +5,31 @@
 //! owner thread). Handles are `Py<PyAny>` in a generational table; releases queued by the Lisp
 //! side are flushed at the start of the next request. Module and class attributes are cached for
 //! a TTL and invalidated by `setattr` on the same object and by `exec`/`eval`.
+//!
+//! CPython is one interpreter per process, but each [`EmbeddedBackend`] is a session of its own:
+//! its own handle table (ids carry the backend's owner number), namespace, caches and output
+//! capture. The only per-thread state is the attachment itself (`HELD`).
 
 mod arrays;
 mod callback;
 mod convert;
 mod init;
+mod output;
 
+use crate::bridge::backend::*;
 use crate::bridge::handles::{HandleTable, ReleaseQueue};
 use crate::bridge::interrupt::IN_PYTHON;
 use crate::bridge::ir::*;
+use crate::buffer::SharedBuffer;
+use crate::ids::*;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule, PyString, PyTuple, PyType};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::Path;
-use std::rc::Rc;
-use std::sync::atomic::Ordering;
+use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub use init::{choose_python, LINKED_VERSION};
@@ -59,6 +67,9 @@ def type_name(t):
 type CachedAttr = (Py<PyAny>, Py<PyAny>, Instant);
 
 pub(crate) struct State {
+    /// This state itself, for the callables it hands to Python.
+    me: Weak<State>,
+    owner: OwnerId,
     handles: RefCell<HandleTable<Py<PyAny>>>,
     queue: ReleaseQueue,
     imports: RefCell<HashMap<String, Py<PyAny>>>,
@@ -71,10 +82,22 @@ pub(crate) struct State {
     stats: Cell<Stats>,
     pub(crate) timing: Cell<bool>,
     requests_since_drain: Cell<u32>,
+    /// The host of the running request, for Lisp callbacks.
+    host: callback::HostSlot,
+    /// Callbacks whose Python objects were freed, for the host to drop.
+    released_callbacks: RefCell<Vec<u32>>,
+    /// Typed arrays the Lisp side lent to the running request.
+    lent: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
+    /// Views of ndarrays that results named, until the Lisp side claims them.
+    returned: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
+    /// `sys.stdout`/`sys.stderr` as they were before output was captured.
+    saved_streams: RefCell<Option<(Py<PyAny>, Py<PyAny>)>>,
 }
 
+/// Owner numbers of backend instances in this process.
+static NEXT_OWNER: AtomicU32 = AtomicU32::new(1);
+
 thread_local! {
-    static STATE: RefCell<Option<Rc<State>>> = const { RefCell::new(None) };
     /// The owner thread stays attached to the interpreter from its first request until the
     /// engine finishes the top-level form (`detach`): a hot loop of Python calls pays for
     /// attaching once, not per call.
@@ -100,14 +123,6 @@ fn ensure_attached() {
     }
 }
 
-/// Runs `f` with the backend state (for callbacks, which have no other way to reach it).
-pub(crate) fn with_state<R>(f: impl FnOnce(&State) -> R) -> R {
-    let s = STATE
-        .with(|s| s.borrow().clone())
-        .expect("embedded Python is started");
-    f(&s)
-}
-
 pub struct EmbeddedBackend {
     state: Rc<State>,
 }
@@ -115,12 +130,8 @@ pub struct EmbeddedBackend {
 extern "C" fn interrupt_python() {
     // SAFETY: PyErr_SetInterruptEx is async-signal-safe and needs no thread state.
     unsafe {
-        ffi::PyErr_SetInterruptEx(libc_sigint());
+        ffi::PyErr_SetInterruptEx(libc::SIGINT);
     }
-}
-
-const fn libc_sigint() -> i32 {
-    2
 }
 
 impl EmbeddedBackend {
@@ -129,13 +140,26 @@ impl EmbeddedBackend {
     pub fn start(python: Option<&Path>, attr_ttl: Duration) -> Result<EmbeddedBackend, String> {
         let exe = init::choose_python(python)?;
         init::initialize(&exe)?;
-        let state = Python::attach(|py| -> PyResult<State> {
+        let owner = OwnerId {
+            backend: NEXT_OWNER.fetch_add(1, Ordering::Relaxed),
+            ..OwnerId::default()
+        };
+        let first = owner.backend == 1;
+        let state = Python::attach(|py| -> PyResult<_> {
             // pyo3 creates its PanicException type lazily, at the first error it fetches. If
             // that first error is a RecursionError deep in Lisp ↔ Python recursion, creating the
             // type fails too and pyo3 deadlocks on its own once-cell: create it now.
             let _ = py.get_type::<pyo3::panic::PanicException>();
-            let main = py.import("__main__")?;
-            let namespace = main.dict().unbind();
+            // The first session uses `__main__` (so pickling what `py-exec` defines works as in
+            // a script); another session in the same process gets a namespace of its own.
+            let namespace = if first {
+                py.import("__main__")?.dict().unbind()
+            } else {
+                let ns = PyDict::new(py);
+                ns.set_item("__name__", "__main__")?;
+                ns.set_item("__builtins__", py.import("builtins")?)?;
+                ns.unbind()
+            };
             let helpers = PyDict::new(py);
             let code = std::ffi::CString::new(HELPERS).expect("no NUL in helpers");
             py.run(&code, Some(&helpers), None)?;
@@ -146,45 +170,32 @@ impl EmbeddedBackend {
                 None,
                 None,
             );
-            Ok(State {
-                handles: RefCell::new(HandleTable::default()),
-                queue: ReleaseQueue::default(),
-                imports: RefCell::new(HashMap::new()),
-                attr_cache: RefCell::new(HashMap::new()),
-                attr_ttl,
-                namespace,
-                helpers: helpers.unbind(),
-                numpy_generic: RefCell::new(None),
-                stats: Cell::new(Stats::default()),
-                timing: Cell::new(false),
-                requests_since_drain: Cell::new(0),
-            })
+            Ok((namespace, helpers.unbind()))
         })
         .map_err(|e| format!("Python started but could not be set up: {e}"))?;
+        let (namespace, helpers) = state;
         crate::bridge::interrupt::set_python_hook(interrupt_python);
-        let state = Rc::new(state);
-        STATE.with(|s| *s.borrow_mut() = Some(state.clone()));
+        let state = Rc::new_cyclic(|me| State {
+            me: me.clone(),
+            owner,
+            handles: RefCell::new(HandleTable::new(owner)),
+            queue: ReleaseQueue::default(),
+            imports: RefCell::new(HashMap::new()),
+            attr_cache: RefCell::new(HashMap::new()),
+            attr_ttl,
+            namespace,
+            helpers,
+            numpy_generic: RefCell::new(None),
+            stats: Cell::new(Stats::default()),
+            timing: Cell::new(false),
+            requests_since_drain: Cell::new(0),
+            host: Cell::new(None),
+            released_callbacks: RefCell::new(Vec::new()),
+            lent: RefCell::new(HashMap::new()),
+            returned: RefCell::new(HashMap::new()),
+            saved_streams: RefCell::new(None),
+        });
         Ok(EmbeddedBackend { state })
-    }
-
-    pub fn set_timing(&self, on: bool) {
-        self.state.timing.set(on);
-    }
-
-    /// Runs `f` attached to the interpreter: the requests inside share the attachment.
-    pub fn hold<R>(&self, f: impl FnOnce() -> R) -> R {
-        ensure_attached();
-        f()
-    }
-
-    /// Lets other Python threads run: called between top-level forms and while the REPL waits.
-    pub fn detach(&self) {
-        if let Some(st) = HELD.with(|h| h.take()) {
-            // A pyo3-managed attach drains pyo3's pool of deferred decrefs.
-            Python::attach(|_| ());
-            // SAFETY: releases the state taken by `ensure_attached` on this thread.
-            unsafe { ffi::PyGILState_Release(st) };
-        }
     }
 }
 
@@ -209,7 +220,8 @@ impl State {
                 }
             }
         }
-        for id in callback::take_released() {
+        let released = std::mem::take(&mut *self.released_callbacks.borrow_mut());
+        for id in released {
             host.release_callback(CallbackId(id));
         }
     }
@@ -395,13 +407,15 @@ impl EmbeddedBackend {
         // SAFETY: attached just above; `py` does not outlive this call.
         let py = unsafe { Python::assume_attached() };
         s.flush_releases(py, host);
-        let r = callback::with_host(host, || {
+        let r = s.with_host(host, || {
             let was = IN_PYTHON.load(Ordering::Relaxed);
             IN_PYTHON.store(true, Ordering::Relaxed);
             let r = body(s, py);
             IN_PYTHON.store(was, Ordering::Relaxed);
             r
         });
+        // Lent memory stays alive through the Python objects that view it, not through us.
+        s.lent.borrow_mut().clear();
         drain_deferred(&s.requests_since_drain);
         let mut st = s.stats.get();
         st.requests += 1;
@@ -551,15 +565,51 @@ impl Backend for EmbeddedBackend {
             .collect()
     }
 
-    fn release_queue(&self) -> ReleaseQueue {
-        self.state.queue.clone()
+    fn release(&self, h: HandleId) {
+        self.state.queue.push(h);
+    }
+
+    fn lend_buffer(&self, b: &Rc<SharedBuffer>, shape: Option<Vec<usize>>) -> ArrayRef {
+        self.state.lent.borrow_mut().insert(b.id(), b.clone());
+        ArrayRef {
+            buffer: b.id(),
+            dtype: b.dtype(),
+            len: b.len(),
+            shape,
+        }
+    }
+
+    fn claim_buffer(&self, r: &ArrayRef) -> Option<Rc<SharedBuffer>> {
+        self.state.returned.borrow_mut().remove(&r.buffer)
     }
 
     fn stats(&self) -> Stats {
         self.state.stats.get()
     }
 
-    fn version(&self) -> String {
-        Python::version_str().to_string()
+    fn set_timing(&self, on: bool) {
+        self.state.timing.set(on);
+    }
+
+    fn attach(&self) {
+        ensure_attached();
+    }
+
+    fn detach(&self) {
+        if let Some(st) = HELD.with(|h| h.take()) {
+            // A pyo3-managed attach drains pyo3's pool of deferred decrefs.
+            Python::attach(|_| ());
+            // SAFETY: releases the state taken by `ensure_attached` on this thread.
+            unsafe { ffi::PyGILState_Release(st) };
+        }
+    }
+
+    fn set_output(&self, hook: Option<OutputHook>) {
+        let s = &self.state;
+        Python::attach(|py| {
+            if let Err(e) = s.capture_output(py, hook) {
+                eprintln!("polyglot: cannot capture Python's output: {e}");
+            }
+        });
     }
 }

@@ -1,11 +1,9 @@
-//! Typed arrays: `float32array` ... `uint64array`, `aget`, `aset!`, `alength`, and `as-nd`, which
-//! hands the array to NumPy without copying (both sides then share one block of memory).
+//! Typed arrays: `float32array` ... `uint64array`, `aget`, `aset!`, `alength`, and the checks of
+//! `as-nd` (which the interop layer uses to hand the array to NumPy without copying).
 
 use super::{defvm, want};
-use crate::bridge::buffer::{DType, Elem, SharedBuffer};
-use crate::bridge::ir::{ResultMode, Step, WireValue};
+use crate::buffer::{DType, Elem, SharedBuffer};
 use crate::runtime::error::{ErrorKind, Exn, LispError};
-use crate::runtime::py::builtins::seq_items;
 use crate::runtime::value::{Builtin, BuiltinResult, Value};
 use crate::runtime::Vm;
 use num_traits::ToPrimitive;
@@ -57,13 +55,6 @@ pub static BUILTINS: &[Builtin] = &[
         alength,
         "Number of elements of a typed array."
     ),
-    defvm!(
-        "as-nd",
-        3,
-        Some(3),
-        as_nd,
-        "(as-nd a shape dtype): a NumPy array sharing a's memory (no copy)."
-    ),
     defvm!("array?", 1, Some(1), is_array, "Is it a typed array?"),
 ];
 
@@ -106,7 +97,7 @@ fn make(vm: &mut Vm, init: &Value, dtype: DType, name: &str) -> BuiltinResult {
             *n as usize,
         ))));
     }
-    let items = seq_items(vm, init, name)?;
+    let items = vm.seq_items(init, name)?;
     let buf = SharedBuffer::zeroed(dtype, items.len());
     for (i, v) in items.iter().enumerate() {
         let e = elem(v).ok_or_else(|| want(name, "numbers", v))?;
@@ -160,7 +151,8 @@ fn is_array(_vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     Ok(Value::Bool(matches!(args[0], Value::Array(_))))
 }
 
-fn as_nd(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
+/// `(as-nd a shape dtype)`'s arguments, checked: the array and the shape to view it with.
+pub fn as_nd_args(args: &[Value]) -> Result<(Rc<SharedBuffer>, Vec<usize>), Exn> {
     let b = array(&args[0], "as-nd")?.clone();
     let shape: Vec<usize> = match &args[1] {
         Value::Int(n) if *n >= 0 => vec![*n as usize],
@@ -211,11 +203,5 @@ fn as_nd(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
             ),
         ));
     }
-    let span = vm.call_span;
-    crate::runtime::py::run(
-        vm,
-        vec![Step::AsHandle(WireValue::ArrayView(b, shape))],
-        &[span],
-        ResultMode::Handle,
-    )
+    Ok((b, shape))
 }

@@ -3,10 +3,10 @@
 
 use super::{def, want};
 use crate::runtime::error::{ErrorKind, Exn, LispError};
+use crate::runtime::output::Stream;
 use crate::runtime::printer::{display, readable};
-use crate::runtime::symbol::{gensym as fresh_symbol, intern};
 use crate::runtime::value::{Builtin, BuiltinResult, Value};
-use std::io::Write;
+use crate::symbol::{gensym as fresh_symbol, intern};
 
 pub static BUILTINS: &[Builtin] = &[
     def!(
@@ -30,21 +30,21 @@ pub static BUILTINS: &[Builtin] = &[
         pr_str,
         "The readable forms of the arguments, separated by spaces."
     ),
-    def!(
+    super::defvm!(
         "print",
         0,
         None,
         print,
         "Prints the display forms, separated by spaces, without a newline."
     ),
-    def!(
+    super::defvm!(
         "println",
         0,
         None,
         println,
         "Prints the display forms (strings unquoted), then a newline."
     ),
-    def!(
+    super::defvm!(
         "prn",
         0,
         None,
@@ -121,7 +121,8 @@ pub static BUILTINS: &[Builtin] = &[
         1,
         Some(2),
         join,
-        "(join coll) or (join separator coll): the display forms joined."
+        "(join coll) or (join separator coll): the display forms joined.",
+        host = crate::runtime::value::HostArgs::Items(&[0], crate::runtime::value::Pull::All)
     ),
     def!(
         "split",
@@ -205,48 +206,22 @@ fn pr_str(args: &[Value]) -> BuiltinResult {
     Ok(Value::str(&joined(args, readable)))
 }
 
-thread_local! {
-    /// Text written without a final newline may sit in Rust's line buffer.
-    static PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Writes to stdout; a closed pipe is not an error worth dying for.
-pub fn write_stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    if text.ends_with('\n') {
-        let _ = out.flush();
-        PENDING.with(|p| p.set(false));
-    } else if !text.is_empty() {
-        PENDING.with(|p| p.set(true));
-    }
-}
-
-/// Did the last write leave a line without its newline (the REPL then starts a new one)?
-pub fn stdout_mid_line() -> bool {
-    PENDING.with(|p| p.get())
-}
-
-/// Before Python writes to the same stdout: flush what `print` left in the buffer.
-pub fn flush_stdout_if_pending() {
-    if PENDING.with(|p| p.replace(false)) {
-        flush_stdout();
-    }
-}
-
-fn print(args: &[Value]) -> BuiltinResult {
-    write_stdout(&joined(args, display));
+/// `print`, `println` and `prn` write to the engine's output sink.
+fn emit(vm: &mut crate::runtime::Vm, text: &str) -> BuiltinResult {
+    vm.out.write(Stream::Stdout, text);
     Ok(Value::Nil)
 }
 
-fn println(args: &[Value]) -> BuiltinResult {
-    write_stdout(&(joined(args, display) + "\n"));
-    Ok(Value::Nil)
+fn print(vm: &mut crate::runtime::Vm, args: Vec<Value>) -> BuiltinResult {
+    emit(vm, &joined(&args, display))
 }
 
-fn prn(args: &[Value]) -> BuiltinResult {
-    write_stdout(&(joined(args, readable) + "\n"));
-    Ok(Value::Nil)
+fn println(vm: &mut crate::runtime::Vm, args: Vec<Value>) -> BuiltinResult {
+    emit(vm, &(joined(&args, display) + "\n"))
+}
+
+fn prn(vm: &mut crate::runtime::Vm, args: Vec<Value>) -> BuiltinResult {
+    emit(vm, &(joined(&args, readable) + "\n"))
 }
 
 fn type_of(args: &[Value]) -> BuiltinResult {
@@ -421,9 +396,4 @@ predicate! {
 
 fn is_some(args: &[Value]) -> BuiltinResult {
     Ok(Value::Bool(!matches!(&args[0], Value::Nil)))
-}
-
-/// Flushes what `print` left without a newline (before a prompt, an error, or exit).
-pub fn flush_stdout() {
-    let _ = std::io::stdout().lock().flush();
 }

@@ -11,15 +11,26 @@ use crate::runtime::printer::type_and_preview;
 use crate::runtime::value::{Builtin, Value};
 use crate::runtime::Vm;
 
-/// A builtin that borrows its arguments.
+/// A builtin that borrows its arguments; `host = ...` declares how it takes host values.
 macro_rules! def {
     ($name:literal, $min:expr, $max:expr, $f:expr, $doc:literal) => {
+        def!(
+            $name,
+            $min,
+            $max,
+            $f,
+            $doc,
+            host = $crate::runtime::value::HostArgs::None
+        )
+    };
+    ($name:literal, $min:expr, $max:expr, $f:expr, $doc:literal, host = $host:expr) => {
         $crate::runtime::value::Builtin {
             name: $name,
             min_args: $min,
             max_args: $max,
             f: $crate::runtime::value::BuiltinFn::Pure($f),
             doc: $doc,
+            host: $host,
         }
     };
 }
@@ -33,6 +44,7 @@ macro_rules! defvm {
             max_args: $max,
             f: $crate::runtime::value::BuiltinFn::WithVm($f),
             doc: $doc,
+            host: $crate::runtime::value::HostArgs::None,
         }
     };
 }
@@ -40,14 +52,13 @@ macro_rules! defvm {
 pub(crate) use def;
 pub(crate) use defvm;
 
-/// Tables of builtins defined outside the runtime (the engine adds `eval`, `macroexpand` and the
-/// Python forms' functions), registered at start-up.
+/// The core builtins, registered at start-up (the engine adds `eval`, `macroexpand` and the
+/// Python interop builtins on top).
 pub fn all() -> impl Iterator<Item = &'static Builtin> {
     numeric::BUILTINS
         .iter()
         .chain(seq::BUILTINS)
         .chain(core::BUILTINS)
-        .chain(crate::runtime::py::builtins::BUILTINS)
         .chain(arrays::tables().into_iter().flatten())
 }
 
@@ -111,9 +122,5 @@ pub fn compare(a: &Value, b: &Value) -> Result<std::cmp::Ordering, Exn> {
 }
 
 fn numeric_lt(a: &Value, b: &Value) -> Result<bool, Exn> {
-    let lt = lookup("<").expect("< is a builtin");
-    match lt.f {
-        crate::runtime::value::BuiltinFn::Pure(f) => Ok(f(&[a.clone(), b.clone()])?.truthy()),
-        crate::runtime::value::BuiltinFn::WithVm(_) => unreachable!("< is pure"),
-    }
+    numeric::less_than(a, b)
 }

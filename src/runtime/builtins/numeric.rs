@@ -316,6 +316,11 @@ fn chain(args: &[Value], op: &str, ok: fn(std::cmp::Ordering) -> bool) -> Builti
     Ok(Value::Bool(result))
 }
 
+/// `(< a b)` for two numbers or strings (`sort` uses it).
+pub fn less_than(a: &Value, b: &Value) -> Result<bool, crate::runtime::error::Exn> {
+    Ok(compare(a, b, "<")?.is_lt())
+}
+
 fn lt(args: &[Value]) -> BuiltinResult {
     chain(args, "<", |o| o.is_lt())
 }

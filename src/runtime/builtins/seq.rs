@@ -5,37 +5,37 @@
 use super::{def, defvm, want};
 use crate::runtime::error::{ErrorKind, Exn, LispError};
 use crate::runtime::printer::type_and_preview;
-use crate::runtime::value::{Builtin, BuiltinResult, List, Map, Value};
+use crate::runtime::value::{Builtin, BuiltinResult, HostArgs, List, Map, Pull, Value};
 use crate::runtime::Vm;
 use std::rc::Rc;
 
 pub static BUILTINS: &[Builtin] = &[
     def!("list", 0, None, list, "A list of the arguments."),
     def!("vector", 0, None, vector, "A vector of the arguments."),
-    def!("vec", 1, Some(1), vec, "The items of a collection as a vector."),
+    def!("vec", 1, Some(1), vec, "The items of a collection as a vector.", host = HostArgs::Items(&[0], Pull::All)),
     def!("hash-map", 0, None, hash_map, "A map from alternating keys and values."),
-    def!("count", 1, Some(1), count, "Number of items (characters for a string; 0 for nil)."),
-    def!("first", 1, Some(1), first, "The first item, or nil."),
-    def!("rest", 1, Some(1), rest, "All but the first item, as a list (empty when none)."),
-    def!("next", 1, Some(1), next, "All but the first item, or nil when none."),
-    def!("last", 1, Some(1), last, "The last item, or nil."),
-    def!("nth", 2, Some(3), nth, "Item at index i; an error past the end unless a default is given."),
-    def!("cons", 2, Some(2), cons, "A list with x in front of the items of coll."),
+    def!("count", 1, Some(1), count, "Number of items (characters for a string; 0 for nil).", host = HostArgs::Items(&[0], Pull::All)),
+    def!("first", 1, Some(1), first, "The first item, or nil.", host = HostArgs::Items(&[0], Pull::One)),
+    def!("rest", 1, Some(1), rest, "All but the first item, as a list (empty when none).", host = HostArgs::Items(&[0], Pull::All)),
+    def!("next", 1, Some(1), next, "All but the first item, or nil when none.", host = HostArgs::Items(&[0], Pull::All)),
+    def!("last", 1, Some(1), last, "The last item, or nil.", host = HostArgs::Items(&[0], Pull::All)),
+    def!("nth", 2, Some(3), nth, "Item at index i; an error past the end unless a default is given.", host = HostArgs::Items(&[0], Pull::All)),
+    def!("cons", 2, Some(2), cons, "A list with x in front of the items of coll.", host = HostArgs::Items(&[1], Pull::All)),
     def!("conj", 1, None, conj, "Adds items where the collection grows cheaply: front of a list, end of a vector; [k v] pairs to a map."),
-    def!("concat", 0, None, concat, "A list of the items of all the collections, in order."),
-    def!("get", 2, Some(3), get, "Value at key (maps), index (vectors, strings), or the default (nil)."),
+    def!("concat", 0, None, concat, "A list of the items of all the collections, in order.", host = HostArgs::Items(&[0, 1, 2, 3, 4, 5, 6, 7], Pull::All)),
+    def!("get", 2, Some(3), get, "Value at key (maps), index (vectors, strings), or the default (nil).", host = HostArgs::GetItem),
     def!("assoc", 3, None, assoc, "A new map (or vector) with key(s) set to value(s)."),
     def!("dissoc", 1, None, dissoc, "A new map without the keys."),
     def!("keys", 1, Some(1), keys, "The keys of a map, as a list."),
     def!("vals", 1, Some(1), vals, "The values of a map, as a list."),
     def!("contains?", 2, Some(2), contains, "Has the map this key (the vector this index)?"),
-    def!("empty?", 1, Some(1), is_empty, "True when the collection has no items."),
-    def!("reverse", 1, Some(1), reverse, "The items in reverse order, as a list."),
+    def!("empty?", 1, Some(1), is_empty, "True when the collection has no items.", host = HostArgs::Items(&[0], Pull::One)),
+    def!("reverse", 1, Some(1), reverse, "The items in reverse order, as a list.", host = HostArgs::Items(&[0], Pull::All)),
     def!("range", 0, Some(3), range, "(range end), (range start end), (range start end step): a list of numbers."),
-    def!("take", 2, Some(2), take, "The first n items, as a list."),
-    def!("drop", 2, Some(2), drop, "All but the first n items, as a list."),
-    def!("sort", 1, Some(1), sort, "The items sorted (numbers, strings), as a list."),
-    def!("zip", 1, None, zip, "Vectors of the items at the same positions (as Python's zip)."),
+    def!("take", 2, Some(2), take, "The first n items, as a list.", host = HostArgs::Items(&[1], Pull::FirstArg)),
+    def!("drop", 2, Some(2), drop, "All but the first n items, as a list.", host = HostArgs::Items(&[1], Pull::All)),
+    def!("sort", 1, Some(1), sort, "The items sorted (numbers, strings), as a list.", host = HostArgs::Items(&[0], Pull::All)),
+    def!("zip", 1, None, zip, "Vectors of the items at the same positions (as Python's zip).", host = HostArgs::Items(&[0, 1, 2, 3, 4, 5, 6, 7], Pull::All)),
     defvm!("map", 2, None, map, "Calls f on each item (on items at the same position of several collections); a list of the results."),
     defvm!("mapv", 2, None, mapv, "Like map, giving a vector."),
     defvm!("filter", 2, Some(2), filter, "The items for which (pred item) is truthy, as a list."),
@@ -468,7 +468,7 @@ fn map_items(vm: &mut Vm, args: Vec<Value>) -> Result<Vec<Value>, Exn> {
     let f = &args[0];
     let cols: Vec<Vec<Value>> = args[1..]
         .iter()
-        .map(|a| crate::runtime::py::builtins::seq_items(vm, a, "map"))
+        .map(|a| vm.seq_items(a, "map"))
         .collect::<Result<_, _>>()?;
     let n = cols.iter().map(Vec::len).min().unwrap_or(0);
     let mut out = Vec::with_capacity(n);
@@ -489,7 +489,7 @@ fn mapv(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 
 fn select(vm: &mut Vm, args: Vec<Value>, keep: bool, op: &str) -> BuiltinResult {
     let mut out = Vec::new();
-    for x in crate::runtime::py::builtins::seq_items(vm, &args[1], op)? {
+    for x in vm.seq_items(&args[1], op)? {
         if vm.apply(&args[0], vec![x.clone()])?.truthy() == keep {
             out.push(x);
         }
@@ -508,12 +508,9 @@ fn remove(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 fn reduce(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let f = &args[0];
     let (mut acc, rest) = if args.len() == 3 {
-        (
-            args[1].clone(),
-            crate::runtime::py::builtins::seq_items(vm, &args[2], "reduce")?,
-        )
+        (args[1].clone(), vm.seq_items(&args[2], "reduce")?)
     } else {
-        let mut all = crate::runtime::py::builtins::seq_items(vm, &args[1], "reduce")?.into_iter();
+        let mut all = vm.seq_items(&args[1], "reduce")?.into_iter();
         match all.next() {
             Some(first) => (first, all.collect()),
             None => return vm.apply(f, vec![]),
@@ -528,14 +525,14 @@ fn reduce(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 fn apply(vm: &mut Vm, mut args: Vec<Value>) -> BuiltinResult {
     let f = args.remove(0);
     if let Some(last) = args.pop() {
-        let spread = crate::runtime::py::builtins::seq_items(vm, &last, "apply")?;
+        let spread = vm.seq_items(&last, "apply")?;
         args.extend(spread);
     }
     vm.apply(&f, args)
 }
 
 fn sort_by(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
-    let all = crate::runtime::py::builtins::seq_items(vm, &args[1], "sort-by")?;
+    let all = vm.seq_items(&args[1], "sort-by")?;
     let mut keyed = Vec::with_capacity(all.len());
     for x in all {
         keyed.push((vm.apply(&args[0], vec![x.clone()])?, x));
@@ -554,7 +551,7 @@ fn sort_by(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 }
 
 fn some(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
-    for x in crate::runtime::py::builtins::seq_items(vm, &args[1], "some")? {
+    for x in vm.seq_items(&args[1], "some")? {
         let r = vm.apply(&args[0], vec![x])?;
         if r.truthy() {
             return Ok(r);
@@ -564,7 +561,7 @@ fn some(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 }
 
 fn every(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
-    for x in crate::runtime::py::builtins::seq_items(vm, &args[1], "every?")? {
+    for x in vm.seq_items(&args[1], "every?")? {
         if !vm.apply(&args[0], vec![x])?.truthy() {
             return Ok(Value::Bool(false));
         }
@@ -574,7 +571,7 @@ fn every(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 
 fn into(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let mut coll = args[0].clone();
-    for x in crate::runtime::py::builtins::seq_items(vm, &args[1], "into")? {
+    for x in vm.seq_items(&args[1], "into")? {
         coll = conj_one(coll, x)?;
     }
     Ok(coll)

@@ -1,15 +1,18 @@
-//! Typed-array memory shared between the Lisp and Python without copying.
+//! Typed-array memory shared between the Lisp and a host language without copying.
 //!
 //! A [`SharedBuffer`] is a typed run of elements at a fixed address. Its memory is owned either
-//! by Rust (a Lisp `(float32array ...)`) or by a Python object (an ndarray viewed by `->lisp`,
-//! kept alive through a handle). Both sides hold an `Rc` to the buffer — the Lisp value, and
-//! the Python object exposing it through the buffer protocol — so the memory lives as long as
-//! either side uses it, whichever lets go first. No pyo3 here.
+//! by Rust (a Lisp `(float32array ...)`) or by a foreign object (an ndarray viewed by `->lisp`),
+//! which an opaque keep-alive token holds on to. Both sides hold an `Rc` to the buffer — the Lisp
+//! value, and the Python object exposing it through the buffer protocol — so the memory lives as
+//! long as either side uses it, whichever lets go first.
+//!
+//! A leaf module: the runtime (typed arrays are core values) and the bridge (which hands the
+//! memory to Python) both use it, and it imports neither.
 
-use super::handles::ReleaseQueue;
-use super::ir::HandleId;
 use std::cell::Cell;
 use std::fmt;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Element types of typed arrays, with NumPy's names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -98,13 +101,23 @@ pub enum Elem {
 }
 
 enum Owner {
-    /// Rust memory, as `u64`s so every element type is aligned.
-    Rust(#[allow(dead_code)] Box<[u64]>),
-    /// A Python object (the ndarray) kept alive by a handle; released when the buffer drops.
-    Python(HandleId, ReleaseQueue),
+    /// Rust memory, as `u64`s so every element type is aligned; freed by `Drop`. Kept as the
+    /// raw pointer `Box::into_raw` gave (not as a `Box`), so element access through `ptr` never
+    /// aliases a unique owner.
+    Rust(NonNull<[u64]>),
+    /// A foreign object (the ndarray) kept alive by this token; dropping it lets go (for the
+    /// embedded backend: a handle release queued for the next request).
+    Foreign(#[allow(dead_code)] Box<dyn std::any::Any>),
 }
 
+/// Identifies a buffer in requests: the IR names typed-array memory by id, never by pointer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BufferId(pub u64);
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
 pub struct SharedBuffer {
+    id: BufferId,
     ptr: *mut u8,
     len: usize,
     dtype: DType,
@@ -128,8 +141,9 @@ impl PartialEq for SharedBuffer {
 
 impl Drop for SharedBuffer {
     fn drop(&mut self) {
-        if let Owner::Python(id, queue) = &self.owner {
-            queue.push(*id);
+        if let Owner::Rust(words) = self.owner {
+            // SAFETY: `words` came from `Box::into_raw` in `zeroed` and is freed only here.
+            drop(unsafe { Box::from_raw(words.as_ptr()) });
         }
     }
 }
@@ -138,39 +152,46 @@ impl SharedBuffer {
     /// A zeroed array of `len` elements, owned by Rust.
     pub fn zeroed(dtype: DType, len: usize) -> SharedBuffer {
         let words = (len * dtype.size()).div_ceil(8).max(1);
-        let mut storage = vec![0u64; words].into_boxed_slice();
-        let ptr = storage.as_mut_ptr() as *mut u8;
+        let storage = vec![0u64; words].into_boxed_slice();
+        // SAFETY: `Box::into_raw` never returns null.
+        let words = unsafe { NonNull::new_unchecked(Box::into_raw(storage)) };
         SharedBuffer {
-            ptr,
+            id: next_id(),
+            ptr: words.as_ptr() as *mut u8,
             len,
             dtype,
             readonly: false,
-            owner: Owner::Rust(storage),
+            owner: Owner::Rust(words),
             exports: Cell::new(0),
         }
     }
 
-    /// Memory owned by a Python object that `handle` keeps alive.
+    /// Memory owned by a foreign object that `keep_alive` holds on to.
     ///
     /// # Safety
-    /// `ptr` must point to `len` elements of `dtype`, suitably aligned, valid for as long as the
-    /// handle's object is alive (released through `queue` when this buffer drops).
+    /// `ptr` must point to `len` elements of `dtype`, valid for as long as `keep_alive` lives
+    /// (it is dropped with this buffer).
     pub unsafe fn borrowed(
         ptr: *mut u8,
         len: usize,
         dtype: DType,
         readonly: bool,
-        handle: HandleId,
-        queue: ReleaseQueue,
+        keep_alive: Box<dyn std::any::Any>,
     ) -> SharedBuffer {
         SharedBuffer {
+            id: next_id(),
             ptr,
             len,
             dtype,
             readonly,
-            owner: Owner::Python(handle, queue),
+            owner: Owner::Foreign(keep_alive),
             exports: Cell::new(0),
         }
+    }
+
+    /// The id requests name this buffer by (unique in the process).
+    pub fn id(&self) -> BufferId {
+        self.id
     }
 
     pub fn len(&self) -> usize {
@@ -190,9 +211,6 @@ impl SharedBuffer {
     }
     pub fn as_ptr(&self) -> *mut u8 {
         self.ptr
-    }
-    pub fn owned_by_python(&self) -> bool {
-        matches!(self.owner, Owner::Python(..))
     }
 
     /// Element `i`, or `None` past the end.
@@ -272,6 +290,10 @@ impl SharedBuffer {
         }
         Ok(())
     }
+}
+
+fn next_id() -> BufferId {
+    BufferId(NEXT_ID.fetch_add(1, Ordering::Relaxed))
 }
 
 #[cfg(test)]

@@ -1,0 +1,123 @@
+//! What a backend offers the Lisp side ([`Backend`]), and what the Lisp side offers a running
+//! request ([`CallbackHost`]): the seam every backend — embedded today, worker processes, Ray
+//! actors and Pyodide later — plugs into. The Lisp side (`interop`) talks to backends only
+//! through these traits; only the factory in `bridge/mod.rs` names a concrete backend.
+
+use crate::bridge::ir::{ArrayRef, ChainRequest, WireValue};
+use crate::buffer::SharedBuffer;
+use crate::ids::{CallbackId, HandleId};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// A Python exception, as the Lisp side sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PyFailure {
+    /// Index of the step that raised.
+    pub step: usize,
+    /// The class name (`"ValueError"`).
+    pub type_name: String,
+    pub message: String,
+    /// The exception object, kept as a handle: its traceback is formatted only if the error
+    /// is shown (a caught error never pays for formatting).
+    pub exception: Option<HandleId>,
+    /// It was a `KeyboardInterrupt`.
+    pub interrupt: bool,
+}
+
+/// A description of a handle for display: `numpy.ndarray`, `repr(...)`, `str(...)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Description {
+    pub type_name: String,
+    pub repr: String,
+    pub str: String,
+}
+
+/// Requests made, and nanoseconds inside Python and in the bridge (conversion, dispatch).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Stats {
+    pub requests: u64,
+    pub python_nanos: u64,
+    pub bridge_nanos: u64,
+}
+
+/// Which of the program's output streams a write belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Where Python's `sys.stdout`/`sys.stderr` writes go when they are captured (a notebook, a
+/// test). Called on whichever thread Python writes from.
+pub type OutputHook = Arc<dyn Fn(Stream, &str) + Send + Sync>;
+
+/// What a backend offers the Lisp side. Failures are boxed: the success path then moves a small
+/// result, which matters on a hot loop of calls. Methods take `&self`: a request may call a Lisp
+/// callback that issues requests of its own, so nothing may stay borrowed across `execute`.
+pub trait Backend {
+    fn execute(
+        &self,
+        req: &ChainRequest,
+        host: &mut dyn CallbackHost,
+    ) -> Result<WireValue, Box<PyFailure>>;
+    /// `f(*args)` for a handle and plain arguments: the hot path of a loop calling a cached
+    /// function. Same result as a one-step request.
+    fn call_handle(
+        &self,
+        f: HandleId,
+        args: &[WireValue],
+        host: &mut dyn CallbackHost,
+    ) -> Result<WireValue, Box<PyFailure>>;
+    /// Queues the release of a handle the Lisp side dropped (no I/O here: the queue rides on
+    /// the next request).
+    fn release(&self, h: HandleId);
+    /// Lends typed-array memory to the next request; its operands name it by the returned
+    /// descriptor.
+    fn lend_buffer(&self, b: &Rc<SharedBuffer>, shape: Option<Vec<usize>>) -> ArrayRef;
+    /// Memory a result named (a view of an ndarray), handed to the Lisp side once.
+    fn claim_buffer(&self, r: &ArrayRef) -> Option<Rc<SharedBuffer>>;
+    fn describe(&self, h: HandleId, repr_limit: usize) -> Option<Description>;
+    /// `traceback.format_exception` of an exception handle (empty if not one).
+    fn format_exception(&self, h: HandleId) -> String;
+    /// The class names along the MRO of a handle's type (`catch` matches subclasses).
+    fn mro(&self, h: HandleId) -> Vec<String>;
+    /// Attribute names of a handle's object (`dir()`), for completion.
+    fn dir(&self, h: HandleId) -> Vec<String>;
+    /// Live handles (held by the Lisp side, releases not yet flushed excluded).
+    fn live_handles(&self) -> usize;
+    fn list_handles(&self) -> Vec<HandleId>;
+    /// Time spent inside Python, and requests made, since the backend started.
+    fn stats(&self) -> Stats;
+    /// Measure the time spent inside Python (off by default: reading the clock costs).
+    fn set_timing(&self, on: bool);
+    /// Keeps the interpreter attached across the requests that follow (`batch`, and the rest
+    /// of a top-level form), until [`Backend::detach`].
+    fn attach(&self);
+    /// Lets other Python threads run: called between top-level forms and while the REPL waits.
+    fn detach(&self);
+    /// Captures Python's `sys.stdout`/`sys.stderr` into `hook`, or (with `None`) lets them write
+    /// to the process's own streams.
+    fn set_output(&self, hook: Option<OutputHook>);
+}
+
+/// Why a Lisp callback failed, as Python should see it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallbackFailure {
+    /// A Lisp error: Python gets a `RuntimeError` with this text.
+    Lisp(String),
+    /// A Python exception raised inside the callback's own requests: re-raised as it was.
+    Python(HandleId),
+    Interrupt,
+}
+
+/// The Lisp side, as a running request sees it: Python calling a Lisp callback.
+pub trait CallbackHost {
+    fn call(
+        &mut self,
+        id: CallbackId,
+        args: Vec<WireValue>,
+        kwargs: Vec<(String, WireValue)>,
+    ) -> Result<WireValue, CallbackFailure>;
+    /// A callback's Python object was freed; the Lisp function may be dropped.
+    fn release_callback(&mut self, id: CallbackId);
+}

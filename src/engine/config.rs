@@ -1,0 +1,57 @@
+//! [`EngineConfig`]: everything an engine needs to start, built by any front-end (the CLI from
+//! its flags, a kernel from its kernelspec, an embedder by hand) without clap.
+
+use crate::bridge::{BackendConfig, BackendKind};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The settings of one engine.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Where Python calls run.
+    pub backend: BackendKind,
+    /// The Python environment (`--python`); `None`: `$VIRTUAL_ENV`, else `python3` on PATH.
+    pub python: Option<PathBuf>,
+    /// Worker processes (workers backend).
+    pub workers: Option<usize>,
+    /// Requests in flight per worker before the sender waits (workers backend).
+    pub max_inflight: Option<usize>,
+    /// How long cached module and class attributes stay valid; zero turns caching off.
+    pub attr_cache_ttl: Duration,
+    /// Whether the interop builtins (`$py`, `py-eval`, ...) are installed. Off: the bare
+    /// language, with no Python at all.
+    pub python_enabled: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            backend: BackendKind::Embedded,
+            python: None,
+            workers: None,
+            max_inflight: None,
+            attr_cache_ttl: Duration::from_secs(1),
+            python_enabled: true,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// Checks the settings; the message says what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.workers == Some(0) || self.max_inflight == Some(0) {
+            return Err("--workers and --max-inflight must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    pub(crate) fn backend_config(&self) -> BackendConfig {
+        BackendConfig {
+            kind: self.backend,
+            python: self.python.clone(),
+            attr_cache_ttl: self.attr_cache_ttl,
+            workers: self.workers,
+            max_inflight: self.max_inflight,
+        }
+    }
+}

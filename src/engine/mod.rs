@@ -1,0 +1,312 @@
+//! The [`Engine`]: everything one Lisp session has — its source texts, its VM and globals, its
+//! Python side ([`Interop`], which owns the backend chosen through the bridge's factory), its
+//! settings and its output sink — and the one evaluation path every front-end uses
+//! ([`Engine::eval`] → [`EvalOutput`]). Text is evaluated form by form, so a macro defined by
+//! one form is in force for the next (a top-level `do` is split the same way).
+//!
+//! Two engines can live in one process: each has its own globals, handles and Python
+//! namespace.
+
+pub mod complete;
+pub mod config;
+pub mod timing;
+
+pub use complete::Completer;
+pub use config::EngineConfig;
+pub use timing::Timing;
+
+use crate::compile::meta::{self, run_form};
+use crate::diagnostics::{self, RenderOptions};
+use crate::interop::Interop;
+use crate::reader::{Datum, DatumKind, Parser};
+use crate::runtime::error::{Exn, LispError};
+use crate::runtime::output::Output;
+use crate::runtime::printer::readable;
+use crate::runtime::value::Value;
+use crate::runtime::Vm;
+use crate::source::{SourceId, SourceMap};
+use crate::symbol::{intern, sym};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// The prelude, written in the Lisp itself.
+const PRELUDE: &str = include_str!("../../lisp/prelude.lisp");
+
+/// Which values an evaluation prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Show {
+    /// None (a script).
+    Nothing,
+    /// The last form's (`-e`, a notebook cell).
+    Last,
+    /// Every form's, as it is evaluated (the REPL).
+    Each,
+}
+
+/// What evaluating a text gave.
+#[derive(Debug)]
+pub struct EvalOutput {
+    /// The value of the last form, or the error that stopped the evaluation (later forms did
+    /// not run).
+    pub result: Result<Value, Exn>,
+    /// The last value's printed (readable) form, when values are shown.
+    pub printed: Option<String>,
+    /// Every form's value, in order, when each is shown.
+    pub values: Vec<Value>,
+    pub timing: Timing,
+}
+
+impl EvalOutput {
+    pub fn value(&self) -> Option<&Value> {
+        self.result.as_ref().ok()
+    }
+    pub fn error(&self) -> Option<&LispError> {
+        self.result.as_ref().err().map(|e| &**e)
+    }
+}
+
+pub struct Engine {
+    pub sources: SourceMap,
+    pub vm: Vm,
+    interop: Option<Rc<Interop>>,
+    config: EngineConfig,
+    timing: bool,
+}
+
+impl Engine {
+    /// A new session: the core builtins, the interop builtins (unless Python is off), and the
+    /// prelude. Python itself starts on first use.
+    pub fn new(config: EngineConfig) -> Result<Engine, Exn> {
+        config
+            .validate()
+            .map_err(|m| LispError::new(crate::runtime::error::ErrorKind::Value, m))?;
+        let mut vm = Vm::new();
+        meta::install(&mut vm);
+        let interop = config.python_enabled.then(|| {
+            let i = Interop::new(config.backend_config());
+            vm.host = i.clone();
+            for b in crate::interop::builtins::BUILTINS {
+                vm.define(b.name, Value::Builtin(b));
+            }
+            i
+        });
+        vm.define("*argv*", Value::vector(vec![]));
+        let mut e = Engine {
+            sources: SourceMap::default(),
+            vm,
+            interop,
+            config,
+            timing: false,
+        };
+        e.vm.interruptible = false;
+        let loaded = e.eval_quietly("<prelude>", PRELUDE);
+        e.vm.interruptible = true;
+        loaded.map(|_| e)
+    }
+
+    /// An engine with the default settings (embedded Python, started on first use).
+    pub fn with_defaults() -> Result<Engine, Exn> {
+        Engine::new(EngineConfig::default())
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The Python side, if this engine has one.
+    pub fn interop(&self) -> Option<&Rc<Interop>> {
+        self.interop.as_ref()
+    }
+
+    /// Runs `f` once the backend has started (the CLI reinstalls its SIGINT handler there,
+    /// which starting CPython replaces).
+    pub fn on_python_start(&mut self, f: Box<dyn Fn()>) {
+        if let Some(i) = &self.interop {
+            i.on_start(f);
+        }
+    }
+
+    pub fn set_argv(&mut self, args: &[String]) {
+        self.vm.define(
+            "*argv*",
+            Value::vector(args.iter().map(|a| Value::str(a)).collect()),
+        );
+    }
+
+    /// Where Lisp printing — and, unless it is the process's own streams, Python's
+    /// `sys.stdout`/`sys.stderr` — goes from now on.
+    pub fn set_output(&mut self, out: Arc<dyn Output>) {
+        if let Some(i) = &self.interop {
+            i.set_output(out.clone());
+        }
+        self.vm.out = out;
+    }
+
+    pub fn output(&self) -> &Arc<dyn Output> {
+        &self.vm.out
+    }
+
+    /// Measure time inside Python and in the bridge (the total is always measured).
+    pub fn set_timing(&mut self, on: bool) {
+        self.timing = on;
+        if let Some(i) = &self.interop {
+            i.set_timing(on);
+        }
+    }
+
+    pub fn timing(&self) -> bool {
+        self.timing
+    }
+
+    /// Evaluates every form of `text` (named `name` in diagnostics) and shows the last value.
+    pub fn eval(&mut self, name: &str, text: &str) -> EvalOutput {
+        self.eval_with(name, text, Show::Last, &mut |_, _| {})
+    }
+
+    /// Evaluates every form of `text`; `each` gets every shown value with its printed form as
+    /// soon as its form is done (before the next form runs, so output stays in order).
+    pub fn eval_with(
+        &mut self,
+        name: &str,
+        text: &str,
+        show: Show,
+        each: &mut dyn FnMut(&Value, &str),
+    ) -> EvalOutput {
+        let id = self.sources.add(name, text);
+        let before = self.stats();
+        let started = timing::now();
+        let mut values = Vec::new();
+        let mut printed = None;
+        let mut result = Ok(Value::Nil);
+        let text = self.source_text(id);
+        let mut parser = Parser::new(&text, id);
+        loop {
+            let form = match parser.next_form() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    result = Err(LispError::from_read(e));
+                    break;
+                }
+            };
+            let r = self.eval_form(&form);
+            let r = match show {
+                Show::Each => r.and_then(|v| self.vm.force(&v)),
+                _ => r,
+            };
+            match r {
+                Ok(v) => {
+                    if show == Show::Each {
+                        let p = readable(&v);
+                        each(&v, &p);
+                        values.push(v.clone());
+                        printed = Some(p);
+                    }
+                    result = Ok(v);
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        if show == Show::Last {
+            // A lazy chain is printed by running it: run it here, so a failure is an error.
+            result = result.and_then(|v| {
+                let v = self.vm.force(&v)?;
+                let p = readable(&v);
+                each(&v, &p);
+                printed = Some(p);
+                Ok(v)
+            });
+            self.detach();
+        }
+        self.vm.out.flush();
+        let timing = Timing::between(timing::elapsed(started), before, self.stats());
+        EvalOutput {
+            result,
+            printed,
+            values,
+            timing,
+        }
+    }
+
+    /// Evaluates `text` without showing anything; the last value.
+    pub fn eval_quietly(&mut self, name: &str, text: &str) -> Result<Value, Exn> {
+        self.eval_with(name, text, Show::Nothing, &mut |_, _| {})
+            .result
+    }
+
+    fn source_text(&self, id: SourceId) -> std::sync::Arc<str> {
+        self.sources
+            .get(id)
+            .map_or_else(|| "".into(), |s| s.text.clone())
+    }
+
+    /// Evaluates one top-level form; `(do a b)` at top level runs `a` before reading `b`'s macros.
+    fn eval_form(&mut self, form: &Datum) -> Result<Value, Exn> {
+        if let DatumKind::List(items) = &form.kind {
+            if items.first().and_then(Datum::as_symbol) == Some(sym::DO) && items.len() > 1 {
+                let mut last = Value::Nil;
+                for f in &items[1..] {
+                    last = self.eval_form(f)?;
+                }
+                return Ok(last);
+            }
+        }
+        let r = run_form(&mut self.vm, form);
+        self.detach();
+        r
+    }
+
+    /// Lets other Python threads run (between forms, and while a front-end waits for input).
+    pub fn detach(&self) {
+        if let Some(i) = &self.interop {
+            i.detach();
+        }
+    }
+
+    fn stats(&self) -> crate::bridge::backend::Stats {
+        self.interop.as_ref().map(|i| i.stats()).unwrap_or_default()
+    }
+
+    /// Whether Python has started in this session.
+    pub fn python_started(&self) -> bool {
+        self.interop.as_ref().is_some_and(|i| i.started())
+    }
+
+    /// The value of a global, if bound.
+    pub fn global(&self, name: &str) -> Option<Value> {
+        self.vm.global_value(intern(name))
+    }
+
+    pub fn define(&mut self, name: &str, v: Value) {
+        self.vm.define(name, v);
+    }
+
+    /// Names of all bound globals and special forms (completion).
+    pub fn names(&self) -> Vec<String> {
+        self.vm
+            .bound_names()
+            .into_iter()
+            .map(|s| s.name().to_string())
+            .chain(crate::symbol::SPECIAL_FORMS.iter().map(|s| s.to_string()))
+            .collect()
+    }
+
+    /// Completion of Python attributes, usable while the engine is busy elsewhere.
+    pub fn completer(&self) -> Completer {
+        Completer::new(self.interop.clone())
+    }
+
+    /// Python handles held right now: index, type and short repr (`:handles`).
+    pub fn handles(&self) -> Vec<(u32, String, String)> {
+        self.interop
+            .as_ref()
+            .map_or_else(Vec::new, |i| i.list_handles())
+    }
+
+    pub fn render(&self, e: &LispError, opts: &RenderOptions) -> String {
+        diagnostics::render(e, &self.sources, opts)
+    }
+}

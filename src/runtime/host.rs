@@ -1,0 +1,245 @@
+//! The seam between the Lisp runtime and a host language (Python): the [`Host`] trait that the
+//! interop layer implements, and the values the runtime holds for it without knowing what they
+//! are — [`HostRef`] (a handle to a host object) and [`Lazy`] (an attribute chain not yet run).
+//!
+//! The VM and the core builtins reach the host only through these: calling a host value,
+//! forcing a lazy chain, pulling items from a host iterable, describing a handle. A VM without
+//! a host ([`NoHost`]) runs the bare language; host values then never arise.
+
+use crate::ids::HandleId;
+use crate::runtime::error::{ErrorKind, Exn, LispError};
+use crate::runtime::value::Value;
+use crate::runtime::Vm;
+use crate::source::Span;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Instant;
+
+/// What the runtime asks of the host language.
+pub trait Host {
+    /// For the host's own builtins, which need the concrete host behind a VM.
+    fn as_any(&self) -> &dyn std::any::Any;
+    /// A handle the Lisp side dropped: queue its release (no I/O here).
+    fn release(&self, id: HandleId);
+    /// `#<py numpy.ndarray h3 array(...)>` (readable) or `str(obj)` (display).
+    fn describe(&self, r: &HostRef, readable: bool) -> String;
+    /// Printing a lazy chain runs it (without Lisp callbacks).
+    fn describe_lazy(&self, l: &Lazy, readable: bool) -> String;
+    /// The host's type name of a handle (`type-of`).
+    fn type_name(&self, r: &HostRef) -> String;
+    /// Whether the exception object's class, or one it derives from, has this name.
+    fn is_instance(&self, exception: &HostRef, class: &str) -> bool;
+    /// The host's traceback of an exception object (empty if none).
+    fn traceback(&self, exception: &HostRef) -> String;
+
+    /// Calls a host callable (a handle or a lazy chain) with Lisp arguments.
+    fn call(&self, vm: &mut Vm, callee: &Value, args: &[Value], span: Span) -> Result<Value, Exn>;
+    /// `(target.path... args)` with the arguments on the stack from `base`, reusing what the
+    /// call site resolved while its cache is valid.
+    fn call_attr(
+        &self,
+        vm: &mut Vm,
+        site: &SiteCache,
+        target: Value,
+        path: &[String],
+        base: usize,
+        span: Span,
+    ) -> Result<Value, Exn>;
+    /// `(set! (. target a b) v)`.
+    fn set_attr(
+        &self,
+        vm: &mut Vm,
+        target: Value,
+        path: &[String],
+        v: &Value,
+        span: Span,
+    ) -> Result<(), Exn>;
+    /// The value of a lazy chain (a handle or a scalar); other values as they are.
+    fn force(&self, vm: &mut Vm, v: &Value) -> Result<Value, Exn>;
+    /// Items of a host iterable, at most `limit` of them.
+    fn items(
+        &self,
+        vm: &mut Vm,
+        v: &Value,
+        limit: Option<usize>,
+        span: Span,
+    ) -> Result<Vec<Value>, Exn>;
+    /// `(get obj key default?)` on a host object: `obj[key]`.
+    fn get_item(&self, vm: &mut Vm, args: &[Value], span: Span) -> Result<Value, Exn>;
+    /// Keeps the host attached for the rest of the top-level form (`batch`).
+    fn attach(&self);
+}
+
+/// A handle to a host object. Dropping the last Lisp reference queues its release.
+pub struct HostRef {
+    pub id: HandleId,
+    pub host: Rc<dyn Host>,
+}
+
+impl std::fmt::Debug for HostRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HostRef(h{})", self.id.index)
+    }
+}
+
+impl Drop for HostRef {
+    fn drop(&mut self) {
+        self.host.release(self.id);
+    }
+}
+
+/// What a lazy attribute chain starts from.
+pub enum LazyRoot {
+    Import(String),
+    /// A handle, or a Lisp value converted when the chain runs (`(. "a,b" split)`).
+    Value(Value),
+}
+
+impl Clone for LazyRoot {
+    fn clone(&self) -> Self {
+        match self {
+            LazyRoot::Import(n) => LazyRoot::Import(n.clone()),
+            LazyRoot::Value(v) => LazyRoot::Value(v.clone()),
+        }
+    }
+}
+
+/// An attribute chain that has not run yet (`(. np linalg norm)`, `($py "numpy")`).
+pub struct Lazy {
+    pub root: LazyRoot,
+    pub path: Vec<String>,
+    /// The form that made it: where errors in its import or getattr steps are shown.
+    pub span: Span,
+    /// What the chain resolved to, for chains that start at an import (module and class
+    /// attributes): a global bound to `(. ($py "math") sin)` resolves once, not per call.
+    pub resolved: SiteCache,
+    pub host: Rc<dyn Host>,
+}
+
+impl Lazy {
+    pub fn new(host: Rc<dyn Host>, root: LazyRoot, path: Vec<String>, span: Span) -> Lazy {
+        Lazy {
+            root,
+            path,
+            span,
+            resolved: SiteCache::default(),
+            host,
+        }
+    }
+
+    /// `($py "name")`: the module, imported when first used.
+    pub fn import(host: Rc<dyn Host>, name: &str, span: Span) -> Value {
+        Value::Lazy(Rc::new(Lazy::new(
+            host,
+            LazyRoot::Import(name.to_string()),
+            Vec::new(),
+            span,
+        )))
+    }
+
+    /// `(. target a b)`: extends a lazy chain, or starts one.
+    pub fn attr(host: &Rc<dyn Host>, target: Value, path: Vec<String>, span: Span) -> Value {
+        let (root, path) = match &target {
+            Value::Lazy(l) => {
+                let mut p = l.path.clone();
+                p.extend(path);
+                (l.root.clone(), p)
+            }
+            _ => (LazyRoot::Value(target), path),
+        };
+        Value::Lazy(Rc::new(Lazy::new(host.clone(), root, path, span)))
+    }
+}
+
+/// A call site's memory of what its `(target.attr ...)` resolved to. The runtime only keeps
+/// it; the host decides when an entry is valid.
+#[derive(Default)]
+pub struct SiteCache {
+    pub entry: RefCell<Option<SiteEntry>>,
+}
+
+pub struct SiteEntry {
+    /// The target value (kept alive so its address stays unique).
+    pub target: Value,
+    pub resolved: Value,
+    /// The host's attribute epoch when resolved.
+    pub epoch: u64,
+    pub at: Instant,
+    pub uses: Cell<u32>,
+}
+
+/// The host of a VM that has none: the bare language.
+pub struct NoHost;
+
+fn no_host(span: Span) -> Exn {
+    LispError::new(
+        ErrorKind::Host("PythonUnavailable".into()),
+        "this engine has no Python backend",
+    )
+    .at(span)
+}
+
+impl Host for NoHost {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn release(&self, _id: HandleId) {}
+    fn describe(&self, r: &HostRef, _readable: bool) -> String {
+        format!("#<py h{}>", r.id.index)
+    }
+    fn describe_lazy(&self, _l: &Lazy, _readable: bool) -> String {
+        "#<py chain>".into()
+    }
+    fn type_name(&self, _r: &HostRef) -> String {
+        "py-object".into()
+    }
+    fn is_instance(&self, _e: &HostRef, _class: &str) -> bool {
+        false
+    }
+    fn traceback(&self, _e: &HostRef) -> String {
+        String::new()
+    }
+    fn call(&self, _vm: &mut Vm, _c: &Value, _a: &[Value], span: Span) -> Result<Value, Exn> {
+        Err(no_host(span))
+    }
+    fn call_attr(
+        &self,
+        _vm: &mut Vm,
+        _site: &SiteCache,
+        _t: Value,
+        _p: &[String],
+        _base: usize,
+        span: Span,
+    ) -> Result<Value, Exn> {
+        Err(no_host(span))
+    }
+    fn set_attr(
+        &self,
+        _vm: &mut Vm,
+        _t: Value,
+        _p: &[String],
+        _v: &Value,
+        span: Span,
+    ) -> Result<(), Exn> {
+        Err(no_host(span))
+    }
+    fn force(&self, _vm: &mut Vm, v: &Value) -> Result<Value, Exn> {
+        match v {
+            Value::Lazy(l) => Err(no_host(l.span)),
+            other => Ok(other.clone()),
+        }
+    }
+    fn items(
+        &self,
+        _vm: &mut Vm,
+        _v: &Value,
+        _l: Option<usize>,
+        span: Span,
+    ) -> Result<Vec<Value>, Exn> {
+        Err(no_host(span))
+    }
+    fn get_item(&self, _vm: &mut Vm, _args: &[Value], span: Span) -> Result<Value, Exn> {
+        Err(no_host(span))
+    }
+    fn attach(&self) {}
+}

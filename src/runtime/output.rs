@@ -1,0 +1,130 @@
+//! Where the program's output goes: an [`Output`] sink that the engine owns and the VM writes
+//! to (`print`, `println`, `prn`, and, when captured, Python's `sys.stdout`/`sys.stderr`).
+//! [`StdStreams`] is the terminal default; a kernel installs one that sends stream messages,
+//! and tests install a [`Recorder`].
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+/// Which output stream a write belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// A sink for program output. `Send + Sync`: Python threads may write to it too.
+pub trait Output: Send + Sync {
+    fn write(&self, stream: Stream, text: &str);
+    /// Pushes out what is buffered (before Python writes to the same stream itself).
+    fn flush(&self);
+    /// Whether the last stdout write left a line without its newline (the REPL then starts a
+    /// new line before showing a value).
+    fn mid_line(&self) -> bool {
+        false
+    }
+    /// True for the process's own stdout and stderr: Python then writes to them directly
+    /// (in program order, since the Lisp flushes before every request) instead of through the
+    /// sink.
+    fn is_process_stdio(&self) -> bool {
+        false
+    }
+}
+
+/// The process's stdout and stderr. Stdout is line-buffered; a closed pipe is not an error
+/// worth dying for.
+#[derive(Default)]
+pub struct StdStreams {
+    pending: AtomicBool,
+}
+
+impl Output for StdStreams {
+    fn write(&self, stream: Stream, text: &str) {
+        match stream {
+            Stream::Stdout => {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(text.as_bytes());
+                if text.ends_with('\n') {
+                    let _ = out.flush();
+                    self.pending.store(false, Ordering::Relaxed);
+                } else if !text.is_empty() {
+                    self.pending.store(true, Ordering::Relaxed);
+                }
+            }
+            Stream::Stderr => {
+                self.flush();
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            }
+        }
+    }
+
+    fn flush(&self) {
+        if self.pending.swap(false, Ordering::Relaxed) {
+            let _ = std::io::stdout().lock().flush();
+        }
+    }
+
+    fn mid_line(&self) -> bool {
+        self.pending.load(Ordering::Relaxed)
+    }
+
+    fn is_process_stdio(&self) -> bool {
+        true
+    }
+}
+
+/// Records every write, in order (for tests and embedders that want the text).
+#[derive(Default)]
+pub struct Recorder {
+    writes: Mutex<Vec<(Stream, String)>>,
+}
+
+impl Recorder {
+    /// Everything written to `stream`, concatenated.
+    pub fn text(&self, stream: Stream) -> String {
+        self.lock()
+            .iter()
+            .filter(|(s, _)| *s == stream)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    }
+
+    /// Every write in order, with its stream.
+    pub fn writes(&self) -> Vec<(Stream, String)> {
+        self.lock().clone()
+    }
+
+    /// Takes what was recorded so far, leaving the recorder empty.
+    pub fn take(&self) -> Vec<(Stream, String)> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Stream, String)>> {
+        // A writer that panicked mid-push left complete entries behind: keep using them.
+        self.writes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Output for Recorder {
+    fn write(&self, stream: Stream, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let mut w = self.lock();
+        match w.last_mut() {
+            Some((s, t)) if *s == stream => t.push_str(text),
+            _ => w.push((stream, text.to_string())),
+        }
+    }
+
+    fn flush(&self) {}
+
+    fn mid_line(&self) -> bool {
+        self.lock()
+            .iter()
+            .rev()
+            .find(|(s, _)| *s == Stream::Stdout)
+            .is_some_and(|(_, t)| !t.ends_with('\n'))
+    }
+}
