@@ -8,7 +8,7 @@ BIN     := target/release/polyglot
 # Tests and the demo use the project's venv as their Python environment.
 export VIRTUAL_ENV := $(abspath $(VENV))
 
-.PHONY: all build demo test venv clean book-check
+.PHONY: all build demo test venv clean book-check wasm-target
 
 all: build
 
@@ -30,12 +30,19 @@ demo: venv build
 	@echo "--- polyglot -e '(+ 1 2)'"
 	@$(BIN) -e '(+ 1 2)'
 
-test: venv
+test: venv wasm-target
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	# pyo3 and numpy live only under src/bridge/embedded: the crate builds without them.
-	cargo check --no-default-features
+	# The bare language: no pyo3/numpy (only under src/bridge/embedded), no front-ends; it
+	# also builds for the browser.
+	cargo check --lib --no-default-features
+	cargo build --lib --no-default-features --target wasm32-unknown-unknown
 	cargo test --all-targets
+	cargo test --doc
+
+# The wasm32 target for the portable-core check (skipped when already installed).
+wasm-target:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 clean:
 	cargo clean

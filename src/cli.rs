@@ -2,9 +2,8 @@
 //! options, then runs a script, `-e`, stdin, or the REPL. Exit codes: 0 on success, 1 on an
 //! uncaught error (diagnostic on stderr), 2 on bad usage.
 
-use crate::bridge::BackendKind;
 use crate::diagnostics::RenderOptions;
-use crate::engine::{Engine, EngineConfig, Show};
+use crate::engine::{BackendKind, Engine, EngineConfig, Show};
 use crate::repl::ReplOptions;
 use crate::runtime::output::Stream;
 use clap::{Parser, ValueEnum};
@@ -152,7 +151,7 @@ pub fn main() -> i32 {
         eprintln!("error: {msg}");
         return 2;
     }
-    if !crate::bridge::available(config.backend) {
+    if !config.backend_available() {
         eprintln!(
             "error: the {} backend is not built yet; use --backend embedded",
             config.backend.name()

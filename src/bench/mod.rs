@@ -122,7 +122,7 @@ fn table(results: &[SuiteResult]) -> String {
 
 /// Runs the harness; the exit code.
 pub fn run(args: &BenchArgs, config: &crate::engine::EngineConfig) -> i32 {
-    let python_exe = match crate::bridge::python_executable(config.python.as_deref()) {
+    let python_exe = match config.python_executable() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");

@@ -45,6 +45,16 @@ impl EngineConfig {
         Ok(())
     }
 
+    /// Whether this build can start the configured backend.
+    pub fn backend_available(&self) -> bool {
+        crate::bridge::available(self.backend)
+    }
+
+    /// The interpreter of the chosen environment (`--python`, `$VIRTUAL_ENV`, `python3`).
+    pub fn python_executable(&self) -> Result<PathBuf, String> {
+        crate::bridge::python_executable(self.python.as_deref())
+    }
+
     pub(crate) fn backend_config(&self) -> BackendConfig {
         BackendConfig {
             kind: self.backend,

@@ -11,6 +11,7 @@ pub mod complete;
 pub mod config;
 pub mod timing;
 
+pub use crate::bridge::BackendKind;
 pub use complete::Completer;
 pub use config::EngineConfig;
 pub use timing::Timing;

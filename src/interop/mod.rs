@@ -157,9 +157,12 @@ impl Interop {
             WireValue::BigInt(d) => d.parse().map(Value::from_bigint).unwrap_or(Value::Nil),
             WireValue::Float(f) => Value::Float(f),
             WireValue::Str(s) => Value::Str(Rc::new(s)),
-            WireValue::List(items) | WireValue::Tuple(items) => {
-                Value::vector(items.into_iter().map(|i| self.value_of_wire(i, b)).collect())
-            }
+            WireValue::List(items) | WireValue::Tuple(items) => Value::vector(
+                items
+                    .into_iter()
+                    .map(|i| self.value_of_wire(i, b))
+                    .collect(),
+            ),
             WireValue::Dict(pairs) => {
                 let mut m = Map::with_capacity(pairs.len());
                 for (k, v) in pairs {
@@ -391,8 +394,10 @@ impl CallbackHost for VmHost<'_> {
             |e: Exn| CallbackFailure::Lisp(format!("{}: {}", e.kind.type_name(), e.message));
         let interop = self.interop;
         let b = interop.backend().map_err(lisp_failure)?;
-        let mut lisp_args: Vec<Value> =
-            args.into_iter().map(|w| interop.value_of_wire(w, &b)).collect();
+        let mut lisp_args: Vec<Value> = args
+            .into_iter()
+            .map(|w| interop.value_of_wire(w, &b))
+            .collect();
         if !kwargs.is_empty() {
             let mut m = Map::new();
             for (k, v) in kwargs {

@@ -90,8 +90,8 @@ pub(crate) struct State {
     lent: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
     /// Views of ndarrays that results named, until the Lisp side claims them.
     returned: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
-    /// `sys.stdout`/`sys.stderr` as they were before output was captured.
-    saved_streams: RefCell<Option<(Py<PyAny>, Py<PyAny>)>>,
+    /// Where this session's Python output goes (`None`: the process's streams).
+    output: RefCell<Option<OutputHook>>,
 }
 
 /// Owner numbers of backend instances in this process.
@@ -193,7 +193,7 @@ impl EmbeddedBackend {
             released_callbacks: RefCell::new(Vec::new()),
             lent: RefCell::new(HashMap::new()),
             returned: RefCell::new(HashMap::new()),
-            saved_streams: RefCell::new(None),
+            output: RefCell::new(None),
         });
         Ok(EmbeddedBackend { state })
     }
@@ -407,6 +407,7 @@ impl EmbeddedBackend {
         // SAFETY: attached just above; `py` does not outlive this call.
         let py = unsafe { Python::assume_attached() };
         s.flush_releases(py, host);
+        s.route_output();
         let r = s.with_host(host, || {
             let was = IN_PYTHON.load(Ordering::Relaxed);
             IN_PYTHON.store(true, Ordering::Relaxed);

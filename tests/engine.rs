@@ -1,0 +1,139 @@
+//! The `Engine` as an embedder uses it: two sessions side by side in one process, output
+//! through a sink it installs, the evaluation result as data, settings checked up front.
+//!
+//! The embedded CPython belongs to the thread that started it, so everything that uses Python
+//! runs from one test, in order.
+
+use polyglot::{Engine, EngineConfig, Recorder, Show, Stream, Value};
+use std::sync::Arc;
+
+fn engine_with_recorder() -> (Engine, Arc<Recorder>) {
+    let mut e = Engine::new(EngineConfig::default()).expect("the engine starts");
+    let out = Arc::new(Recorder::default());
+    e.set_output(out.clone());
+    (e, out)
+}
+
+fn two_engines_in_one_process_keep_their_own_state() {
+    let (mut a, out_a) = engine_with_recorder();
+    let (mut b, out_b) = engine_with_recorder();
+    a.eval("<a>", "(def who \"a\") (py-exec \"x = 41\")")
+        .result
+        .unwrap();
+    b.eval("<b>", "(def who \"b\")").result.unwrap();
+    assert_eq!(
+        a.eval("<a>", "who").printed.as_deref(),
+        Some("\"a\""),
+        "globals are per engine"
+    );
+    assert_eq!(b.eval("<b>", "who").printed.as_deref(), Some("\"b\""));
+    assert_eq!(
+        a.eval("<a>", "(py-eval \"x + 1\")").printed.as_deref(),
+        Some("42")
+    );
+    let missing = b.eval("<b>", "(py-eval \"x\")");
+    assert_eq!(
+        missing
+            .error()
+            .map(|e| e.kind.type_name().to_string())
+            .as_deref(),
+        Some("NameError"),
+        "the Python namespace is per engine"
+    );
+    drop(missing); // its exception object was a handle of b's
+
+    // Handles are counted per engine.
+    a.eval("<a>", "(def xs (->py [1 2 3]))").result.unwrap();
+    assert_eq!(a.eval("<a>", "(py-handles)").printed.as_deref(), Some("1"));
+    assert_eq!(b.eval("<b>", "(py-handles)").printed.as_deref(), Some("0"));
+    // Each engine's Python output reaches its own sink.
+    a.eval("<a>", "(py-exec \"print('from a')\")")
+        .result
+        .unwrap();
+    b.eval("<b>", "(py-exec \"print('from b')\")")
+        .result
+        .unwrap();
+    assert_eq!(out_a.text(Stream::Stdout), "from a\n");
+    assert_eq!(out_b.text(Stream::Stdout), "from b\n");
+}
+
+fn lisp_and_python_output_reach_the_sink_in_program_order() {
+    let (mut e, out) = engine_with_recorder();
+    let r = e.eval(
+        "<order>",
+        r#"(print "a")
+           (py-exec "import sys; print('b'); sys.stderr.write('e1\\n')")
+           (println "c")
+           ((. ($py "builtins") print) "d")
+           (println "e")"#,
+    );
+    assert!(r.result.is_ok(), "{:?}", r.error());
+    assert_eq!(out.text(Stream::Stdout), "ab\nc\nd\ne\n");
+    assert_eq!(out.text(Stream::Stderr), "e1\n");
+    let kinds: Vec<Stream> = out.writes().into_iter().map(|(s, _)| s).collect();
+    assert_eq!(
+        kinds,
+        vec![Stream::Stdout, Stream::Stderr, Stream::Stdout],
+        "stderr arrived between the writes it came between"
+    );
+}
+
+fn eval_returns_value_printed_form_timing_and_errors() {
+    let (mut e, _out) = engine_with_recorder();
+    e.set_timing(true);
+    let r = e.eval("<ok>", "(def m ($py \"math\")) (m.floor 2.5)");
+    assert!(matches!(r.value(), Some(Value::Int(2))), "{:?}", r.result);
+    assert_eq!(r.printed.as_deref(), Some("2"));
+    assert!(r.timing.requests >= 1, "{:?}", r.timing);
+    assert!(r.timing.line().contains("request"));
+
+    let mut seen = Vec::new();
+    let each = e.eval_with("<each>", "1 (+ 1 1) [3]", Show::Each, &mut |_, p| {
+        seen.push(p.to_string())
+    });
+    assert_eq!(seen, ["1", "2", "[3]"]);
+    assert_eq!(each.values.len(), 3);
+
+    let bad = e.eval("<bad>", "(def y 1) (/ 1 0) (def z 2)");
+    let err = bad.error().expect("an error");
+    assert_eq!(err.kind.type_name(), "ZeroDivisionError");
+    assert!(e.global("y").is_some());
+    assert!(e.global("z").is_none(), "forms after the error do not run");
+    let shown = e.render(err, &polyglot::diagnostics::RenderOptions::plain());
+    assert!(shown.contains("<bad>:1"), "{shown}");
+}
+
+#[test]
+fn bad_settings_are_an_error_not_a_panic() {
+    let config = EngineConfig {
+        workers: Some(0),
+        ..EngineConfig::default()
+    };
+    let err = Engine::new(config).err().expect("refused");
+    assert!(err.message.contains("--workers"), "{}", err.message);
+}
+
+#[test]
+fn an_engine_without_python_runs_the_bare_language() {
+    let config = EngineConfig {
+        python_enabled: false,
+        ..EngineConfig::default()
+    };
+    let mut e = Engine::new(config).expect("the engine starts");
+    assert_eq!(
+        e.eval("<bare>", "(reduce + (map inc (range 4)))")
+            .printed
+            .as_deref(),
+        Some("10")
+    );
+    let r = e.eval("<bare>", "($py \"math\")");
+    assert_eq!(r.error().map(|e| e.kind.type_name()), Some("NameError"));
+    assert!(!e.python_started());
+}
+
+#[test]
+fn sessions_with_python() {
+    two_engines_in_one_process_keep_their_own_state();
+    lisp_and_python_output_reach_the_sink_in_program_order();
+    eval_returns_value_printed_form_timing_and_errors();
+}
