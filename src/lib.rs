@@ -78,3 +78,8 @@ pub use engine::{Engine, EngineConfig, EvalOutput, Show, Timing};
 pub use runtime::error::LispError as Error;
 pub use runtime::output::{Output, Recorder, StdStreams, Stream};
 pub use runtime::value::Value;
+
+/// The book's Rust examples (the "Embedding polyglot" chapter) run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../book/src/embedding.md")]
+pub struct BookEmbedding;
