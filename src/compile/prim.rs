@@ -6,8 +6,9 @@
 use super::{Code, Gen};
 use crate::runtime::builtins::numeric;
 use crate::runtime::error::Exn;
-use crate::runtime::value::{Builtin, BuiltinFn, Value};
+use crate::runtime::value::{Builtin, BuiltinFn, BuiltinResult, Value};
 use crate::runtime::Vm;
+use crate::source::Span;
 use crate::syntax::expr::{Call, Expr};
 
 #[derive(Clone, Copy)]
@@ -65,25 +66,32 @@ fn core_binary(g: &Gen, call: &Call) -> Option<(usize, &'static Builtin)> {
     numeric::is_core(b).then_some((id, b))
 }
 
-pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
-    let (id, expected) = core_binary(g, call)?;
-    let op = match expected.name {
-        "+" => Op::Add,
-        "-" => Op::Sub,
-        "*" => Op::Mul,
-        "<" => Op::Lt,
-        ">" => Op::Gt,
-        "<=" => Op::Le,
-        ">=" => Op::Ge,
-        "=" => Op::NumEq,
-        _ => return None,
-    };
-    let BuiltinFn::Pure(slow) = expected.f else {
-        return None;
-    };
-    let span = call.span;
-    // The generic path: evaluate both operands, then dispatch.
-    let general = move |vm: &mut Vm, a: Value, b: Value| -> Result<Value, Exn> {
+/// The operators run inline, by the name of the builtin they stand for.
+const OPS: [(&str, Op); 8] = [
+    ("+", Op::Add),
+    ("-", Op::Sub),
+    ("*", Op::Mul),
+    ("<", Op::Lt),
+    (">", Op::Gt),
+    ("<=", Op::Le),
+    (">=", Op::Ge),
+    ("=", Op::NumEq),
+];
+
+fn op_named(name: &str) -> Option<Op> {
+    OPS.iter().find(|(n, _)| *n == name).map(|(_, op)| *op)
+}
+
+/// The generic path of a specialized call: both operands evaluated, then dispatched (inline,
+/// through the builtin, or to whatever the global holds now).
+fn general(
+    id: usize,
+    expected: &'static Builtin,
+    op: Op,
+    slow: fn(&[Value]) -> BuiltinResult,
+    span: Span,
+) -> impl Fn(&mut Vm, Value, Value) -> Result<Value, Exn> {
+    move |vm: &mut Vm, a: Value, b: Value| -> Result<Value, Exn> {
         match &vm.globals[id] {
             Value::Builtin(now) if std::ptr::eq(*now, expected) => {
                 if let Some(v) = fast(op, &a, &b) {
@@ -110,26 +118,39 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
                 vm.invoke(callee, base, span)
             }
         }
-    };
-    let still_core = move |vm: &Vm| matches!(&vm.globals[id], Value::Builtin(now) if std::ptr::eq(*now, expected));
-    // Common shapes read a local slot in place, without cloning it: `(< n 2)`, `(+ i 1)`,
-    // `(- a b)`.
-    let local = |e: &Expr| match e {
+    }
+}
+
+/// A plain local's frame slot, for the shapes that read it in place.
+fn local_slot(g: &Gen, e: &Expr) -> Option<usize> {
+    match e {
         Expr::Local(b, _) => g.plain_slot(*b),
         _ => None,
-    };
-    let int_const = |e: &Expr| match e {
+    }
+}
+
+fn int_const(e: &Expr) -> Option<i64> {
+    match e {
         Expr::Const(Value::Int(k)) => Some(*k),
         _ => None,
+    }
+}
+
+pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
+    let (id, expected) = core_binary(g, call)?;
+    let op = op_named(expected.name)?;
+    let BuiltinFn::Pure(slow) = expected.f else {
+        return None;
     };
-    match (
-        local(&call.args[0]),
-        int_const(&call.args[1]),
-        local(&call.args[1]),
-    ) {
+    let general = general(id, expected, op, slow, call.span);
+    let still_core = move |vm: &Vm| matches!(&vm.globals[id], Value::Builtin(now) if std::ptr::eq(*now, expected));
+    let (x, y) = (&call.args[0], &call.args[1]);
+    // Common shapes read a local slot in place, without cloning it: `(< n 2)`, `(+ i 1)`,
+    // `(- a b)`.
+    Some(match (local_slot(g, x), int_const(y), local_slot(g, y)) {
         (Some(s), Some(k), _) => {
-            let x = g.expr(&call.args[0]);
-            return Some(Box::new(move |vm, f| {
+            let x = g.expr(x);
+            Box::new(move |vm, f| {
                 if still_core(vm) {
                     if let Value::Int(a) = vm.stack[f.base + s] {
                         if let Some(v) = fast_int(op, a, k) {
@@ -139,11 +160,11 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
                 }
                 let a = x(vm, f)?;
                 general(vm, a, Value::Int(k))
-            }));
+            })
         }
         (Some(s), None, Some(t)) => {
-            let (x, y) = (g.expr(&call.args[0]), g.expr(&call.args[1]));
-            return Some(Box::new(move |vm, f| {
+            let (x, y) = (g.expr(x), g.expr(y));
+            Box::new(move |vm, f| {
                 if still_core(vm) {
                     let (a, b) = (&vm.stack[f.base + s], &vm.stack[f.base + t]);
                     if let Some(v) = fast(op, a, b) {
@@ -153,17 +174,18 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
                 let a = x(vm, f)?;
                 let b = y(vm, f)?;
                 general(vm, a, b)
-            }));
+            })
         }
-        _ => {}
-    }
-    let x = g.expr(&call.args[0]);
-    let y = g.expr(&call.args[1]);
-    Some(Box::new(move |vm, f| {
-        let a = x(vm, f)?;
-        let b = y(vm, f)?;
-        general(vm, a, b)
-    }))
+        _ => {
+            let x = g.expr(x);
+            let y = g.expr(y);
+            Box::new(move |vm, f| {
+                let a = x(vm, f)?;
+                let b = y(vm, f)?;
+                general(vm, a, b)
+            })
+        }
+    })
 }
 
 #[inline(always)]
