@@ -35,10 +35,12 @@ fn is_delimiter(c: char) -> bool {
 
 impl<'a> Lexer<'a> {
     pub fn new(text: &'a str, source: SourceId) -> Lexer<'a> {
-        let pos = if text.starts_with("#!") {
-            text.find('\n').unwrap_or(text.len())
+        // A UTF-8 byte-order mark (editors on some systems write one) is not part of the text.
+        let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let pos = if text[start..].starts_with("#!") {
+            text[start..].find('\n').map_or(text.len(), |n| start + n)
         } else {
-            0
+            start
         };
         Lexer { text, pos, source }
     }

@@ -91,6 +91,18 @@ fn comments_and_discard() {
 }
 
 #[test]
+fn a_byte_order_mark_is_skipped() {
+    let forms = read_all("\u{feff}(+ 1 2)", SourceId(0)).unwrap();
+    assert_eq!(forms.len(), 1);
+    assert_eq!(forms[0].span.start, 3, "spans still count the mark's bytes");
+    let forms = read_all("\u{feff}#!/usr/bin/env polyglot\n5", SourceId(0)).unwrap();
+    assert_eq!(
+        forms.into_iter().map(|d| d.kind).collect::<Vec<_>>(),
+        [DatumKind::Int(5)]
+    );
+}
+
+#[test]
 fn spans_cover_the_text() {
     let d = read1("  (foo  bar)");
     assert_eq!(d.span.range(), 2..12);
