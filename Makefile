@@ -14,7 +14,7 @@ all: build
 
 $(VENV)/.ready:
 	python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check numpy
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check numpy pandas matplotlib
 	touch $@
 
 venv: $(VENV)/.ready

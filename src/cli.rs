@@ -1,14 +1,18 @@
 //! The command line (clap): parses arguments into an [`EngineConfig`] and the front-end's own
 //! options, then runs a script, `-e`, stdin, or the REPL. Exit codes: 0 on success, 1 on an
-//! uncaught error (diagnostic on stderr), 2 on bad usage.
+//! uncaught error (diagnostic on stderr) or a failed write to stdout, 2 on bad usage, the
+//! status `sys.exit` asked for, 141 when stdout is a closed pipe. Every run with an engine ends
+//! in `finish`, which shuts the session (and Python) down.
 
 use crate::diagnostics::RenderOptions;
 use crate::engine::{BackendKind, Engine, EngineConfig, Show};
 use crate::repl::ReplOptions;
-use crate::runtime::output::Stream;
+use crate::runtime::error::{ErrorKind, LispError};
+use crate::runtime::output::{Output, Stream};
 use clap::{Parser, ValueEnum};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
@@ -95,7 +99,8 @@ Examples:
   echo '(println 42)' | polyglot - read the script from stdin
   polyglot bench --quick           measure performance against CPython baselines
 
-Exit status: 0 on success, 1 on an uncaught error, 2 on bad usage.";
+Exit status: 0 on success, 1 on an uncaught error or a failed write to stdout, 2 on bad
+usage, N after Python's sys.exit(N), 141 when stdout is a closed pipe (| head).";
 
 impl Cli {
     /// The engine's settings.
@@ -176,44 +181,76 @@ pub fn main() -> i32 {
     // Starting CPython replaces the process's SIGINT handler: put ours back.
     engine.on_python_start(Box::new(crate::signals::install));
     let timing = cli.timing();
-    let report = |engine: &mut Engine, name: &str, text: &str, print: bool| {
-        run_and_report(engine, name, text, &render, timing == Some(true), print)
-    };
-
-    if let Some(expr) = &cli.eval {
-        return report(&mut engine, "<-e>", expr, true);
-    }
-    match cli.script.split_first() {
-        Some((file, args)) => {
-            engine.set_argv(args);
-            let (name, text) = if file == "-" {
-                match read_stdin() {
-                    Some(text) => ("<stdin>".to_string(), text),
-                    None => return 1,
-                }
-            } else {
-                match std::fs::read_to_string(file) {
-                    Ok(t) => (file.clone(), t),
-                    Err(e) => {
-                        eprintln!("error: cannot read {file}: {e}");
-                        return 1;
-                    }
-                }
-            };
-            report(&mut engine, &name, &text, false)
-        }
-        None if !std::io::stdin().is_terminal() => match read_stdin() {
-            Some(text) => report(&mut engine, "<stdin>", &text, false),
-            None => 1,
-        },
-        None => crate::repl::run(
+    let out = engine.output().clone();
+    let repl = cli.eval.is_none() && cli.script.is_empty() && std::io::stdin().is_terminal();
+    if repl {
+        // The REPL consumes the engine (and drops it when it ends): shut down after that.
+        let finalize = engine.finalizer();
+        let status = crate::repl::run(
             engine,
             &ReplOptions {
                 timing: timing.unwrap_or(true),
                 render: render.clone(),
             },
-        ),
+        );
+        return finish(&out, finalize, status);
     }
+    let status = run_batch(&mut engine, &cli, &render, timing == Some(true));
+    finish(&out, Box::new(move || engine.shutdown()), status)
+}
+
+/// Exit status when standard output is a pipe whose reader has gone (`| head`): what a shell
+/// reports for a process killed by SIGPIPE (128 + 13).
+pub const BROKEN_PIPE_STATUS: i32 = 141;
+
+/// Every run with an engine ends here: the output sink is flushed, the session shut down
+/// (Lisp values dropped, then Python finalized: `atexit` handlers run, open files are flushed),
+/// and a failed write to standard output decides the status — 141, silently, for a closed pipe;
+/// otherwise an error message and status 1 if the run had succeeded.
+fn finish(out: &Arc<dyn Output>, finalize: Box<dyn FnOnce() -> Option<i32>>, status: i32) -> i32 {
+    out.flush();
+    let failed = finalize();
+    let status = match failed {
+        Some(s) if status == 0 => s,
+        _ => status,
+    };
+    match out.error() {
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => BROKEN_PIPE_STATUS,
+        Some(e) if status == 0 => {
+            eprintln!("error: cannot write to standard output: {e}");
+            1
+        }
+        _ => status,
+    }
+}
+
+/// A script, `-e`, or a script read from stdin: the exit status.
+fn run_batch(engine: &mut Engine, cli: &Cli, render: &RenderOptions, timing: bool) -> i32 {
+    if let Some(expr) = &cli.eval {
+        return run_and_report(engine, "<-e>", expr, render, timing, true);
+    }
+    let Some((file, args)) = cli.script.split_first() else {
+        return match read_stdin() {
+            Some(text) => run_and_report(engine, "<stdin>", &text, render, timing, false),
+            None => 1,
+        };
+    };
+    engine.set_argv(args);
+    let (name, text) = if file == "-" {
+        match read_stdin() {
+            Some(text) => ("<stdin>".to_string(), text),
+            None => return 1,
+        }
+    } else {
+        match std::fs::read_to_string(file) {
+            Ok(t) => (file.clone(), t),
+            Err(e) => {
+                eprintln!("error: cannot read {file}: {e}");
+                return 1;
+            }
+        }
+    };
+    run_and_report(engine, &name, &text, render, timing, false)
 }
 
 /// The whole of stdin, or `None` (after saying why) when it cannot be read.
@@ -247,12 +284,43 @@ fn run_and_report(
         (Ok(_), None) => 0,
         (Err(e), _) => {
             engine.output().flush();
-            eprint!("{}", engine.render(e, render));
-            1
+            if let Some(status) = engine.exit_status(e) {
+                status
+            } else if stdout_broken(engine, e) {
+                BROKEN_PIPE_STATUS
+            } else {
+                eprint!("{}", engine.render(e, render));
+                1
+            }
         }
     };
     if timing {
         eprintln!("{}", out.timing.line());
     }
     code
+}
+
+/// The error is a failed write to standard output whose reader has gone: the Lisp's own
+/// (`println` into a closed pipe) or Python's `BrokenPipeError` on the same stdout.
+fn stdout_broken(engine: &Engine, e: &LispError) -> bool {
+    match &e.kind {
+        ErrorKind::Io => engine
+            .output()
+            .error()
+            .is_some_and(|w| w.kind() == std::io::ErrorKind::BrokenPipe),
+        ErrorKind::Host(_) => engine.vm.error_matches(e, "BrokenPipeError") && stdout_reader_gone(),
+        _ => false,
+    }
+}
+
+/// Standard output is a pipe with no reader left (poll reports an error condition on it).
+fn stdout_reader_gone() -> bool {
+    let mut fd = libc::pollfd {
+        fd: libc::STDOUT_FILENO,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no wait.
+    let n = unsafe { libc::poll(&mut fd, 1, 0) };
+    n > 0 && fd.revents & libc::POLLERR != 0
 }

@@ -35,7 +35,7 @@ well_known! {
     DOT = ".", PY = "$py", AWAIT = "await", BATCH = "batch", MACROEXPAND = "macroexpand",
     MACROEXPAND_1 = "macroexpand-1", LIST = "list", VECTOR = "vector", CONCAT = "concat",
     HASH_MAP = "hash-map", APPLY = "apply", LETFN = "letfn", WITH = "with", AS = "as",
-    DEFN = "defn", GET = "get",
+    DEFN = "defn", GET = "get", DEL = "del",
 }
 
 /// Names the analyzer treats specially (for completion, highlighting and "did you mean").
@@ -63,6 +63,7 @@ pub const SPECIAL_FORMS: &[&str] = &[
     "await",
     "batch",
     "with",
+    "del",
 ];
 
 struct Interner {
@@ -122,6 +123,12 @@ pub fn gensym(prefix: &str) -> Sym {
         c.get()
     });
     intern(&format!("{prefix}__{n}"))
+}
+
+/// Python's name for an attribute or keyword argument written in the Lisp: `-` is `_`
+/// (`reset-index` is `reset_index`, `:sort-keys` is `sort_keys`).
+pub fn python_name(name: &str) -> String {
+    name.replace('-', "_")
 }
 
 #[cfg(test)]

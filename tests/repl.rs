@@ -247,6 +247,22 @@ fn ctrl_d_exits_with_status_0() {
 }
 
 #[test]
+fn sys_exit_ends_the_repl_with_its_status() {
+    let dir = TempDir::new("repl-sys-exit");
+    let r = Pty::repl(dir.path()).run(&[
+        Step::Expect(PROMPT),
+        Step::Send("(py-exec \"import atexit; atexit.register(lambda: print('bye'))\")\r"),
+        Step::Expect(PROMPT),
+        Step::Send("(py-exec \"import sys; sys.exit(3)\")\r"),
+        Step::Expect("bye"),
+        Step::ExpectExit,
+    ]);
+    r.assert_ok();
+    assert_eq!(r.exit(), Some("EXIT 3"), "{}", r.report);
+    assert!(!r.transcript().contains("SystemExit"), "{}", r.report);
+}
+
+#[test]
 fn help_lists_the_commands_and_quit_exits() {
     let dir = TempDir::new("repl-help");
     let r = Pty::repl(dir.path()).run(&[

@@ -98,6 +98,14 @@ pub trait Backend {
     /// Captures Python's `sys.stdout`/`sys.stderr` into `hook`, or (with `None`) lets them write
     /// to the process's own streams.
     fn set_output(&self, hook: Option<OutputHook>);
+    /// Ends the backend at process exit: frees every object the Lisp side held, then runs the
+    /// interpreter's own exit work (`atexit` handlers, flushing and closing files). Called once,
+    /// on the owner thread, after the session's Lisp values are gone; the backend is unusable
+    /// afterwards. Returns the exit status that shutdown itself asks for (CPython's 120 when
+    /// finalization failed), if any. Default: nothing to do.
+    fn shutdown(&self) -> Option<i32> {
+        None
+    }
 }
 
 /// Why a Lisp callback failed, as Python should see it.

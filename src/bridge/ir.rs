@@ -74,12 +74,81 @@ pub enum Step {
     ToLisp(WireValue),
     /// Keep the value as a handle even if it is a scalar (`->py`).
     AsHandle(WireValue),
+    /// `builtins.NAME`: Python's own `int`, `list`, `slice`, ...
+    Builtin(String),
+    /// `a OP b` with Python's operator protocol (`__add__`, then `__radd__`).
+    Binary(BinaryOp, WireValue, WireValue),
+    /// `a OP1 b OP2 c ...` with Python's chained-comparison semantics: each pair compared in
+    /// turn, stopping at the first result that is not true; the value is that result (or the
+    /// last one).
+    Compare(Comparison, Vec<WireValue>),
+    /// `-a`, `~a`, `bool(a)`.
+    Unary(UnaryOp, WireValue),
+    /// `target[key] = value`; evaluates to the value.
+    SetItem(WireValue, WireValue, WireValue),
+    /// `del target[key]`; evaluates to None.
+    DelItem(WireValue, WireValue),
+    /// `delattr(target, name)`; evaluates to None.
+    DelAttr(WireValue, String),
+    /// `len(target)`.
+    Len(WireValue),
+    /// `item in container`, as (container, item).
+    Contains(WireValue, WireValue),
+    /// A shallow copy of a mapping or sequence with `copy[k] = v` for each pair (a list may grow
+    /// by one at its end); the argument is never changed.
+    Assoc(WireValue, Vec<(WireValue, WireValue)>),
+    /// A shallow copy without these keys (missing keys are ignored).
+    Dissoc(WireValue, Vec<WireValue>),
+    /// A copy with the items added: appended to a list, added to a set, `(k, v)` pairs set in a
+    /// mapping, concatenated to a tuple.
+    Conj(WireValue, Vec<WireValue>),
+}
+
+/// Python's binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    TrueDiv,
+    FloorDiv,
+    Mod,
+    Pow,
+    MatMul,
+    BitAnd,
+    BitOr,
+    BitXor,
+    LShift,
+    RShift,
+}
+
+/// Python's comparison operators (`Is` is identity).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Is,
+}
+
+/// Python's unary operators, and truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg,
+    Invert,
+    Truthy,
 }
 
 impl Step {
     /// Whether running the step may change attributes the call-site caches trust.
     pub fn may_change_attributes(&self) -> bool {
-        matches!(self, Step::SetAttr(..) | Step::Exec(_) | Step::Eval(_))
+        matches!(
+            self,
+            Step::SetAttr(..) | Step::DelAttr(..) | Step::Exec(_) | Step::Eval(_)
+        )
     }
 }
 

@@ -120,6 +120,9 @@ impl<'a> Gen<'a> {
             Expr::Call(call) => self.call(call),
             Expr::Attr(target, path, span) => self.attr(target, path, *span),
             Expr::SetAttr(target, path, value, span) => self.set_attr(target, path, value, *span),
+            Expr::SetItem(target, key, value, span) => self.set_item(target, key, value, *span),
+            Expr::DelItem(target, key, span) => self.del_item(target, key, *span),
+            Expr::DelAttr(target, path, span) => self.del_attr(target, path, *span),
             Expr::Batch(body) => self.batch(body),
         }
     }

@@ -20,12 +20,13 @@ use crate::compile::meta::{self, run_form};
 use crate::diagnostics::{self, RenderOptions};
 use crate::interop::Interop;
 use crate::reader::{Datum, DatumKind, Parser};
-use crate::runtime::error::{Exn, LispError};
+use crate::runtime::error::{ErrorKind, Exn, LispError};
+use crate::runtime::host::Lazy;
 use crate::runtime::output::Output;
 use crate::runtime::printer::readable;
 use crate::runtime::value::Value;
 use crate::runtime::Vm;
-use crate::source::{SourceId, SourceMap};
+use crate::source::{SourceId, SourceMap, Span};
 use crate::symbol::{intern, sym};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -88,6 +89,11 @@ impl Engine {
             vm.host = i.clone();
             for b in crate::interop::builtins::BUILTINS {
                 vm.define(b.name, Value::Builtin(b));
+            }
+            for name in crate::interop::builtins::PYTHON_GLOBALS {
+                let builtins = Lazy::import(vm.host.clone(), "builtins", Span::default());
+                let v = Lazy::attr(&vm.host, builtins, vec![name.to_string()], Span::default());
+                vm.define(name, v);
             }
             i
         });
@@ -309,5 +315,63 @@ impl Engine {
 
     pub fn render(&self, e: &LispError, opts: &RenderOptions) -> String {
         diagnostics::render(e, &self.sources, opts)
+    }
+
+    /// Ends the session at process exit: flushes the output sink, drops every Lisp value (so
+    /// the Python objects they held are freed), then shuts Python down — `atexit` handlers run
+    /// and open files are flushed and closed, as when CPython itself exits. The interpreter is
+    /// one per process and cannot start again, so call this only when the process is about to
+    /// end. `Some(status)` when the shutdown itself failed (CPython's 120).
+    pub fn shutdown(self) -> Option<i32> {
+        let finalize = self.finalizer();
+        drop(self);
+        finalize()
+    }
+
+    /// The exit status an uncaught Python `SystemExit` asks for, as CPython gives it: `code`
+    /// None → 0, an integer → itself, anything else → printed to stderr, 1. `None` for any other
+    /// error.
+    pub fn exit_status(&mut self, e: &LispError) -> Option<i32> {
+        if !matches!(&e.kind, ErrorKind::Host(_)) || !self.vm.error_matches(e, "SystemExit") {
+            return None;
+        }
+        let exception = Value::Host(e.host_exception.clone()?);
+        let code = Lazy::attr(
+            &self.vm.host,
+            exception,
+            vec!["code".into()],
+            Span::default(),
+        );
+        let status = match self.vm.force(&code) {
+            Ok(Value::Nil) => 0,
+            Ok(Value::Bool(b)) => i32::from(b),
+            // Too large for the C `int` CPython converts it to: its -1.
+            Ok(Value::Int(i)) => i32::try_from(i).unwrap_or(-1),
+            Ok(Value::Big(_)) => -1,
+            Ok(other) => {
+                let text = format!("{}\n", crate::runtime::printer::display(&other));
+                self.vm
+                    .out
+                    .write(crate::runtime::output::Stream::Stderr, &text);
+                1
+            }
+            Err(_) => 1,
+        };
+        self.detach();
+        Some(status)
+    }
+
+    /// [`Engine::shutdown`] for a front-end that hands the engine away (the REPL consumes it):
+    /// taken before, run after the engine is dropped. Flushes the output sink, then shuts down
+    /// Python if this session started it.
+    pub fn finalizer(&self) -> Box<dyn FnOnce() -> Option<i32>> {
+        let out = self.vm.out.clone();
+        let interop = self.interop.clone();
+        Box::new(move || {
+            out.flush();
+            let interop = interop.filter(|i| i.started())?;
+            // Started: this hands back the running backend (it starts nothing).
+            interop.backend().ok()?.shutdown()
+        })
     }
 }

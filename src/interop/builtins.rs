@@ -70,6 +70,13 @@ pub static BUILTINS: &[Builtin] = &[
         "(py-call f args...): calls a Python callable (also with :key value pairs)."
     ),
     defvm!(
+        "slice",
+        0,
+        Some(3),
+        slice,
+        "(slice start stop step): a Python slice, nil for an omitted part; (slice) is `:`."
+    ),
+    defvm!(
         "as-nd",
         3,
         Some(3),
@@ -150,6 +157,26 @@ fn py_call(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let span = vm.call_span;
     interop(vm)?.call_value(vm, &args[0], &args[1..], span)
 }
+
+/// `(slice)`, `(slice start)`, `(slice start stop)`, `(slice start stop step)`: Python's
+/// `slice(start, stop, step)` with the omitted parts `None`.
+fn slice(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
+    let span = vm.call_span;
+    let i = interop(vm)?;
+    let mut parts = args;
+    parts.resize(3, Value::Nil);
+    let f = Lazy::attr(
+        &vm.host,
+        Lazy::import(vm.host.clone(), "builtins", span),
+        vec!["slice".into()],
+        span,
+    );
+    i.call_value(vm, &f, &parts, span)
+}
+
+/// Python's builtins bound under their own names where the Lisp has none (`int`, `float`,
+/// `str` and `list` are Lisp builtins that mean Python's when passed to Python).
+pub const PYTHON_GLOBALS: &[&str] = &["bool", "dict", "set", "tuple", "Ellipsis"];
 
 /// `(as-nd a shape dtype)`: an ndarray of that shape over the array's memory.
 fn as_nd(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {

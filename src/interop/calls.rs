@@ -17,7 +17,7 @@ fn split_kwargs(args: &[Value], span: Span) -> Result<SplitArgs<'_>, Exn> {
     while i < args.len() {
         match &args[i] {
             Value::Keyword(k) if i + 1 < args.len() => {
-                kw.push((k.name().to_string(), &args[i + 1]));
+                kw.push((python_name(&k.name()), &args[i + 1]));
                 i += 2;
             }
             v => {

@@ -9,6 +9,7 @@
 pub mod builtins;
 mod calls;
 mod describe;
+mod ops;
 
 use crate::bridge::backend::{
     Backend, CallbackFailure, CallbackHost, OutputHook, PyFailure, Stats,
@@ -23,6 +24,7 @@ use crate::runtime::printer;
 use crate::runtime::value::{Map, Value};
 use crate::runtime::Vm;
 use crate::source::Span;
+use crate::symbol::python_name;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
@@ -236,6 +238,12 @@ impl Interop {
             }
             Value::Lazy(l) => self.lazy_steps(vm, l, steps, spans)?,
             Value::Array(b) => WireValue::Array(self.backend()?.lend_buffer(b, None)),
+            // Lisp builtins named like Python's types mean Python's when passed to Python.
+            Value::Builtin(b) if PYTHON_NAMED.contains(&b.name) => {
+                steps.push(Step::Builtin(b.name.to_string()));
+                spans.push(span);
+                WireValue::Step(steps.len() - 1)
+            }
             Value::Func(_) | Value::Builtin(_) => {
                 let id = vm.next_callback;
                 vm.next_callback = vm.next_callback.wrapping_add(1);
@@ -311,9 +319,18 @@ impl Interop {
         } else {
             f.message
         };
+        let lisp_function = message.contains("<Lisp function");
         let mut e = LispError::new(kind, message);
         if let Some(s) = span {
             e = e.at(s);
+        }
+        if lisp_function {
+            // `(np.zeros 3 :dtype my-fn)`: Python wanted a type and got a Lisp function.
+            e = e.with_help(
+                "Python got a Lisp function where it wanted a type or a value: pass a Python \
+                 type (`int float str bool list dict set tuple` are Python's when passed to \
+                 Python; others as `builtins.NAME` or `(. ($py \"numpy\") float32)`)",
+            );
         }
         if let Some(id) = f.exception {
             e.host_exception = Some(Rc::new(HostRef {
@@ -341,6 +358,12 @@ impl Interop {
         self.run(vm, steps, &spans, mode)
     }
 }
+
+/// Lisp builtins that stand for Python's builtins of the same name when passed to Python
+/// (`(np.zeros 3 :dtype int)`, `(collections.defaultdict list)`).
+const PYTHON_NAMED: &[&str] = &[
+    "int", "float", "str", "bool", "list", "dict", "set", "tuple",
+];
 
 /// Scalars and handles: operands that need no conversion work (the hot path of calls).
 fn plain(v: &Value) -> Option<WireValue> {
@@ -558,19 +581,33 @@ impl Host for Interop {
         Ok(out)
     }
 
-    /// `(get obj key default?)` on a Python object: `obj[key]`, or the default on
-    /// KeyError/IndexError when one is given.
-    fn get_item(&self, vm: &mut Vm, args: &[Value], span: Span) -> Result<Value, Exn> {
-        let mut steps = Vec::new();
-        let mut spans = Vec::new();
-        let target = self.to_wire(vm, &args[0], &mut steps, &mut spans, span)?;
-        let key = self.to_wire(vm, &args[1], &mut steps, &mut spans, span)?;
-        steps.push(Step::GetItem(target, key));
-        spans.push(span);
-        match self.run(vm, steps, &spans, ResultMode::Auto) {
-            Err(e) if args.len() == 3 && vm.error_matches(&e, "LookupError") => Ok(args[2].clone()),
-            r => r,
-        }
+    fn op(
+        &self,
+        vm: &mut Vm,
+        op: crate::runtime::value::HostOp,
+        args: &[Value],
+        span: Span,
+    ) -> Result<Value, Exn> {
+        self.host_op(vm, op, args, span)
+    }
+
+    fn set_item(
+        &self,
+        vm: &mut Vm,
+        target: &Value,
+        key: &Value,
+        v: &Value,
+        span: Span,
+    ) -> Result<(), Exn> {
+        self.set_item_of(vm, target, key, v, span)
+    }
+
+    fn del_item(&self, vm: &mut Vm, target: &Value, key: &Value, span: Span) -> Result<(), Exn> {
+        self.del_item_of(vm, target, key, span)
+    }
+
+    fn del_attr(&self, vm: &mut Vm, target: Value, path: &[String], span: Span) -> Result<(), Exn> {
+        self.del_attr_of(vm, target, path, span)
     }
 
     fn attach(&self) {

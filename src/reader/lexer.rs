@@ -120,7 +120,7 @@ impl<'a> Lexer<'a> {
             "#f" | "#false" => DatumKind::Bool(false),
             _ => {
                 return Err(ReadError::BadToken {
-                    message: format!("unknown reader syntax `{tok}`"),
+                    message: format!("unknown reader syntax `{}`", clip(tok)),
                     span: self.span(start, self.pos),
                 })
             }
@@ -186,21 +186,27 @@ impl<'a> Lexer<'a> {
                         });
                     };
                     self.pos += e.len_utf8();
-                    match e {
-                        'n' => out.push('\n'),
-                        't' => out.push('\t'),
-                        'r' => out.push('\r'),
-                        '0' => out.push('\0'),
-                        '"' => out.push('"'),
-                        '\\' => out.push('\\'),
-                        'u' => out.push(self.unicode_escape(esc_start)?),
+                    let ch = match e {
+                        'n' => '\n',
+                        't' => '\t',
+                        'r' => '\r',
+                        'b' => '\u{8}',
+                        'f' => '\u{c}',
+                        '0' => '\0',
+                        '"' => '"',
+                        '\\' => '\\',
+                        'x' => self.fixed_hex_escape(esc_start, 2)?,
+                        'U' => self.fixed_hex_escape(esc_start, 8)?,
+                        'u' if self.peek_char() == Some('{') => self.braced_escape(esc_start)?,
+                        'u' => self.fixed_hex_escape(esc_start, 4)?,
                         other => {
                             return Err(ReadError::BadEscape {
-                                esc: other.to_string(),
+                                esc: clip(&other.to_string()),
                                 span: self.span(esc_start, self.pos),
                             })
                         }
-                    }
+                    };
+                    out.push(ch);
                 }
                 _ => out.push(c),
             }
@@ -211,36 +217,67 @@ impl<'a> Lexer<'a> {
         })
     }
 
-    /// `\u{1F600}` (braces, 1 to 6 hex digits) or `\u00e9` (exactly four hex digits).
-    fn unicode_escape(&mut self, esc_start: usize) -> Result<char, ReadError> {
+    /// The hex digits of `\xHH`, `\uHHHH` or `\UHHHHHHHH`: exactly `n` of them (ASCII hex
+    /// digits only, no sign), naming a Unicode scalar value. The escape letter is already read.
+    fn fixed_hex_escape(&mut self, esc_start: usize, n: usize) -> Result<char, ReadError> {
         let rest = &self.text[self.pos..];
-        let (hex, consumed) = if let Some(body) = rest.strip_prefix('{') {
-            match body.find('}') {
-                Some(close) if close <= 6 => (&body[..close], close + 2),
-                _ => {
-                    return Err(ReadError::BadEscape {
-                        esc: "u{...".into(),
-                        span: self.span(esc_start, self.pos + 1),
-                    })
-                }
-            }
+        let digits = rest
+            .bytes()
+            .take(n)
+            .take_while(u8::is_ascii_hexdigit)
+            .count();
+        let value = if digits == n {
+            u32::from_str_radix(&rest[..n], 16).ok()
         } else {
-            let four: String = rest.chars().take(4).collect();
-            (&rest[..four.len()], four.len())
+            None
         };
-        let bad = |lx: &Lexer| ReadError::BadEscape {
-            esc: format!("u{}", &lx.text[lx.pos..lx.pos + consumed]),
-            span: lx.span(esc_start, lx.pos + consumed),
-        };
-        if hex.is_empty() || (consumed == hex.len() && hex.len() != 4) {
-            return Err(bad(self));
+        match value.and_then(char::from_u32) {
+            Some(ch) => {
+                self.pos += n;
+                Ok(ch)
+            }
+            None => Err(self.bad_escape(esc_start, self.pos + digits, digits < n)),
         }
-        let ch = u32::from_str_radix(hex, 16)
+    }
+
+    /// `\u{1F600}`: one to six ASCII hex digits in braces, naming a Unicode scalar value.
+    fn braced_escape(&mut self, esc_start: usize) -> Result<char, ReadError> {
+        let body = &self.text[self.pos + 1..];
+        let digits = body.bytes().take_while(u8::is_ascii_hexdigit).count();
+        let closed = body.as_bytes().get(digits) == Some(&b'}');
+        let end = self.pos + 1 + digits;
+        if !closed || digits == 0 || digits > 6 {
+            return Err(self.bad_escape(esc_start, end, true));
+        }
+        let ch = u32::from_str_radix(&body[..digits], 16)
             .ok()
             .and_then(char::from_u32)
-            .ok_or_else(|| bad(self))?;
-        self.pos += consumed;
+            .ok_or_else(|| self.bad_escape(esc_start, end + 1, false))?;
+        self.pos = end + 1;
         Ok(ch)
+    }
+
+    /// A bad escape from its `\` up to `end`; with `and_next`, also the character there that
+    /// made it bad (unless that is the closing quote or a line break).
+    fn bad_escape(&self, esc_start: usize, end: usize, and_next: bool) -> ReadError {
+        let end = match self.text[end..].chars().next() {
+            Some(c) if and_next && !matches!(c, '"' | '\n' | '\r') => end + c.len_utf8(),
+            _ => end,
+        };
+        ReadError::BadEscape {
+            esc: clip(&self.text[esc_start + 1..end]),
+            span: self.span(esc_start, end),
+        }
+    }
+}
+
+/// Error messages quote the offending text, shortened: a 300,000-character token must not
+/// become a 300 KB diagnostic.
+pub(super) fn clip(text: &str) -> String {
+    const KEEP: usize = 40;
+    match text.char_indices().nth(KEEP) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
     }
 }
 
@@ -265,7 +302,7 @@ fn classify(text: &str, span: Span) -> Result<DatumKind, ReadError> {
     if let Some(name) = text.strip_prefix(':') {
         if name.is_empty() || name.starts_with(':') {
             return Err(ReadError::BadToken {
-                message: format!("invalid keyword `{text}`"),
+                message: format!("invalid keyword `{}`", clip(text)),
                 span,
             });
         }
@@ -274,11 +311,24 @@ fn classify(text: &str, span: Span) -> Result<DatumKind, ReadError> {
     Ok(DatumKind::Symbol(intern(text)))
 }
 
+/// A decimal integer or float, by Python's rules for literals: `_` may only stand alone
+/// between two digits (`1_000`, `1_000.000_1`, `1e1_0`), so `1_`, `1__0`, `1_.5` and `1e_5` are
+/// not numbers.
 fn number(text: &str, span: Span) -> Result<DatumKind, ReadError> {
     let bad = || ReadError::BadNumber {
-        text: text.to_string(),
+        text: clip(text),
         span,
     };
+    let bytes = text.as_bytes();
+    let underscores_ok = bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'_'
+            || (i > 0
+                && bytes[i - 1].is_ascii_digit()
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+    });
+    if !underscores_ok {
+        return Err(bad());
+    }
     let cleaned = text.replace('_', "");
     let body = cleaned.trim_start_matches(['+', '-']);
     if body.bytes().all(|b| b.is_ascii_digit()) {

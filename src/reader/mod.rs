@@ -13,7 +13,8 @@ use crate::symbol::{self, Sym};
 use lexer::{Lexer, Tok, TokKind};
 use num_bigint::BigInt;
 
-/// Deepest nesting of lists, vectors, maps and quote prefixes that the reader accepts.
+/// Deepest nesting of lists, vectors, maps, quote prefixes and pending `#_` discards that the
+/// reader accepts.
 pub const MAX_DEPTH: usize = 1000;
 
 /// A read form with its source span.
@@ -104,7 +105,9 @@ pub enum ReadError {
     #[error("invalid escape `\\{esc}` in string")]
     #[diagnostic(
         code(polyglot::read::bad_escape),
-        help("known escapes: \\n \\t \\r \\0 \\\" \\\\ \\u{{hex}}")
+        help(
+            "known escapes: \\n \\t \\r \\b \\f \\0 \\\" \\\\ \\xHH \\uHHHH \\UHHHHHHHH \\u{{hex}}"
+        )
     )]
     BadEscape {
         esc: String,
@@ -128,7 +131,7 @@ pub enum ReadError {
     #[error("nesting deeper than {max} levels")]
     #[diagnostic(
         code(polyglot::read::too_deep),
-        help("the reader accepts at most {max} nested lists, vectors, maps and quotes")
+        help("the reader accepts at most {max} nested lists, vectors, maps, quotes and `#_` discards")
     )]
     TooDeep {
         max: usize,
@@ -224,25 +227,64 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// `#_` drops the next form (which must still be well-formed).
+    /// `#_` drops the next form (which must still be well-formed); `#_ #_ a b` drops both `a`
+    /// and `b`. A run of `#_` is counted in a loop, never by recursion, and each `#_` still
+    /// waiting for its form is one level of nesting: past [`MAX_DEPTH`] the run is the same
+    /// clean [`ReadError::TooDeep`] as 200,000 `(`, so `#_` repeated 50,000 times cannot
+    /// overflow the stack (here or in the REPL's validator, which reads the same way).
     fn discard(&mut self, span: Span, depth: usize) -> Result<(), ReadError> {
-        let tok = self.bump()?;
-        match tok.kind {
-            TokKind::Eof => Err(ReadError::Incomplete {
-                what: "`#_`",
-                closer: "form to discard",
+        // The `#_`s still waiting for a form, innermost last.
+        let mut pending = vec![span];
+        if depth > MAX_DEPTH {
+            return Err(ReadError::TooDeep {
+                max: MAX_DEPTH,
                 span,
-            }),
-            TokKind::Close(c) => Err(ReadError::UnexpectedClose {
-                found: c,
-                help: "`#_` needs a form after it".into(),
-                span: tok.span,
-            }),
-            TokKind::Discard => {
-                self.discard(tok.span, depth + 1)?;
-                self.discard(span, depth)
+            });
+        }
+        while let Some(&innermost) = pending.last() {
+            let tok = self.bump()?;
+            match tok.kind {
+                TokKind::Eof => {
+                    return Err(ReadError::Incomplete {
+                        what: "`#_`",
+                        closer: "form to discard",
+                        span: innermost,
+                    })
+                }
+                TokKind::Close(c) => {
+                    return Err(ReadError::UnexpectedClose {
+                        found: c,
+                        help: "`#_` needs a form after it".into(),
+                        span: tok.span,
+                    })
+                }
+                TokKind::Discard => {
+                    if depth + pending.len() > MAX_DEPTH {
+                        return Err(ReadError::TooDeep {
+                            max: MAX_DEPTH,
+                            span: tok.span,
+                        });
+                    }
+                    pending.push(tok.span);
+                }
+                _ => {
+                    self.form_from(tok, depth + pending.len() - 1)?;
+                    pending.pop();
+                }
             }
-            _ => self.form_from(tok, depth).map(|_| ()),
+        }
+        Ok(())
+    }
+
+    /// The next token that is not part of a `#_ form` pair: every discard before it is read
+    /// and dropped in a loop.
+    fn bump_skipping_discards(&mut self, depth: usize) -> Result<Tok, ReadError> {
+        loop {
+            let tok = self.bump()?;
+            if !matches!(tok.kind, TokKind::Discard) {
+                return Ok(tok);
+            }
+            self.discard(tok.span, depth)?;
         }
     }
 
@@ -280,7 +322,7 @@ impl<'a> Parser<'a> {
                 return Ok(Datum::new(kind, full));
             }
             TokKind::Prefix(name) => {
-                let next = self.bump()?;
+                let next = self.bump_skipping_discards(depth + 1)?;
                 let inner = match next.kind {
                     TokKind::Eof => {
                         return Err(ReadError::Incomplete {
@@ -295,11 +337,6 @@ impl<'a> Parser<'a> {
                             help: "a quote prefix needs a form after it".into(),
                             span: next.span,
                         })
-                    }
-                    TokKind::Discard => {
-                        self.discard(next.span, depth + 1)?;
-                        let t = self.bump()?;
-                        self.form_from(t, depth + 1)?
                     }
                     _ => self.form_from(next, depth + 1)?,
                 };
@@ -316,7 +353,7 @@ impl<'a> Parser<'a> {
             }
             TokKind::Discard => {
                 self.discard(span, depth)?;
-                let t = self.bump()?;
+                let t = self.bump_skipping_discards(depth)?;
                 return self.form_from(t, depth);
             }
             TokKind::Eof => {

@@ -51,7 +51,8 @@ impl Session {
     }
 
     /// Evaluates one submitted input; prints each form's value as it is done, or the error.
-    pub fn eval_input(&mut self, input: &str) {
+    /// `Some(status)` when the input asked to leave (`sys.exit`).
+    pub fn eval_input(&mut self, input: &str) -> Option<i32> {
         self.count += 1;
         let name = format!("<repl:{}>", self.count);
         let out = self.engine.output().clone();
@@ -75,12 +76,17 @@ impl Session {
         }
         if let Err(e) = result.result {
             out.flush();
+            if let Some(status) = self.engine.exit_status(&e) {
+                // `sys.exit(n)` ends the REPL with that status, as in Python's.
+                return Some(status);
+            }
             self.show_error(&e);
             self.engine.define("*e", Value::Error(Rc::new(*e)));
         }
         if self.timing {
             self.show_timing(&result.timing);
         }
+        None
     }
 
     /// `*1`, `*2`, `*3`: the last three values shown (as in Clojure's REPL).
@@ -212,7 +218,9 @@ pub fn run(mut engine: Engine, options: &ReplOptions) -> i32 {
                     }
                     continue;
                 }
-                session.eval_input(&line);
+                if let Some(status) = session.eval_input(&line) {
+                    return status;
+                }
                 refresh_completions(&session, &completions);
             }
             Err(ReadlineError::Interrupted) => continue,

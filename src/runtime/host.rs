@@ -8,7 +8,7 @@
 
 use crate::ids::HandleId;
 use crate::runtime::error::{ErrorKind, Exn, LispError};
-use crate::runtime::value::Value;
+use crate::runtime::value::{HostOp, Value};
 use crate::runtime::Vm;
 use crate::source::Span;
 use std::cell::{Cell, RefCell};
@@ -64,8 +64,21 @@ pub trait Host {
         limit: Option<usize>,
         span: Span,
     ) -> Result<Vec<Value>, Exn>;
-    /// `(get obj key default?)` on a host object: `obj[key]`.
-    fn get_item(&self, vm: &mut Vm, args: &[Value], span: Span) -> Result<Value, Exn>;
+    /// A builtin the host answers (`(get obj key)`, `(+ a 1)`, `(count obj)`): see `HostOp`.
+    fn op(&self, vm: &mut Vm, op: HostOp, args: &[Value], span: Span) -> Result<Value, Exn>;
+    /// `(set! (get target key) v)`: `target[key] = v`.
+    fn set_item(
+        &self,
+        vm: &mut Vm,
+        target: &Value,
+        key: &Value,
+        v: &Value,
+        span: Span,
+    ) -> Result<(), Exn>;
+    /// `(del (get target key))`.
+    fn del_item(&self, vm: &mut Vm, target: &Value, key: &Value, span: Span) -> Result<(), Exn>;
+    /// `(del (. target a b))`.
+    fn del_attr(&self, vm: &mut Vm, target: Value, path: &[String], span: Span) -> Result<(), Exn>;
     /// Keeps the host attached for the rest of the top-level form (`batch`).
     fn attach(&self);
 }
@@ -238,7 +251,23 @@ impl Host for NoHost {
     ) -> Result<Vec<Value>, Exn> {
         Err(no_host(span))
     }
-    fn get_item(&self, _vm: &mut Vm, _args: &[Value], span: Span) -> Result<Value, Exn> {
+    fn op(&self, _vm: &mut Vm, _op: HostOp, _args: &[Value], span: Span) -> Result<Value, Exn> {
+        Err(no_host(span))
+    }
+    fn set_item(
+        &self,
+        _vm: &mut Vm,
+        _t: &Value,
+        _k: &Value,
+        _v: &Value,
+        span: Span,
+    ) -> Result<(), Exn> {
+        Err(no_host(span))
+    }
+    fn del_item(&self, _vm: &mut Vm, _t: &Value, _k: &Value, span: Span) -> Result<(), Exn> {
+        Err(no_host(span))
+    }
+    fn del_attr(&self, _vm: &mut Vm, _t: Value, _p: &[String], span: Span) -> Result<(), Exn> {
         Err(no_host(span))
     }
     fn attach(&self) {}

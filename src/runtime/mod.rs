@@ -314,11 +314,15 @@ impl Vm {
     ) -> Result<Option<Value>, Exn> {
         match how {
             HostArgs::None => Ok(None),
-            HostArgs::GetItem if args.first().is_some_and(Value::is_host) => {
+            HostArgs::First(op) if args.first().is_some_and(Value::is_host) => {
                 let host = self.host.clone();
-                host.get_item(self, args, span).map(Some)
+                host.op(self, op, args, span).map(Some)
             }
-            HostArgs::GetItem => Ok(None),
+            HostArgs::Any(op) if args.iter().any(Value::is_host) => {
+                let host = self.host.clone();
+                host.op(self, op, args, span).map(Some)
+            }
+            HostArgs::First(_) | HostArgs::Any(_) => Ok(None),
             HostArgs::Items(positions, pull) => {
                 let limit = pull.limit(args);
                 for &i in positions {

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// Which output stream a write belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,24 +30,57 @@ pub trait Output: Send + Sync {
     fn is_process_stdio(&self) -> bool {
         false
     }
+    /// The first error writing or flushing stdout, if one happened (a closed pipe, a full
+    /// disk). Stdout writes after it are dropped; `print`, `println` and `prn` fail with it, and
+    /// the command line ends with it (status 141 for a closed pipe).
+    fn error(&self) -> Option<std::io::Error> {
+        None
+    }
 }
 
-/// The process's stdout and stderr. Stdout is line-buffered; a closed pipe is not an error
-/// worth dying for.
+/// The process's stdout and stderr. Stdout is line-buffered. The first stdout write error is
+/// recorded ([`Output::error`]) and stdout writes stop there; stderr errors are ignored (there is
+/// nowhere left to report them).
 #[derive(Default)]
 pub struct StdStreams {
     pending: AtomicBool,
+    failed: OnceLock<WriteFailure>,
+}
+
+/// A recorded write error (`std::io::Error` is not `Clone`: keep what rebuilds it).
+struct WriteFailure {
+    os: Option<i32>,
+    kind: std::io::ErrorKind,
+    text: String,
+}
+
+impl StdStreams {
+    fn record(&self, r: std::io::Result<()>) {
+        if let Err(e) = r {
+            let _ = self.failed.set(WriteFailure {
+                os: e.raw_os_error(),
+                kind: e.kind(),
+                text: e.to_string(),
+            });
+            self.pending.store(false, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Output for StdStreams {
     fn write(&self, stream: Stream, text: &str) {
         match stream {
             Stream::Stdout => {
+                if self.failed.get().is_some() {
+                    return;
+                }
                 let mut out = std::io::stdout().lock();
-                let _ = out.write_all(text.as_bytes());
-                if text.ends_with('\n') {
-                    let _ = out.flush();
+                let r = out.write_all(text.as_bytes());
+                if r.is_err() {
+                    self.record(r);
+                } else if text.ends_with('\n') {
                     self.pending.store(false, Ordering::Relaxed);
+                    self.record(out.flush());
                 } else if !text.is_empty() {
                     self.pending.store(true, Ordering::Relaxed);
                 }
@@ -61,8 +94,16 @@ impl Output for StdStreams {
 
     fn flush(&self) {
         if self.pending.swap(false, Ordering::Relaxed) {
-            let _ = std::io::stdout().lock().flush();
+            self.record(std::io::stdout().lock().flush());
         }
+    }
+
+    fn error(&self) -> Option<std::io::Error> {
+        let f = self.failed.get()?;
+        Some(match f.os {
+            Some(code) => std::io::Error::from_raw_os_error(code),
+            None => std::io::Error::new(f.kind, f.text.clone()),
+        })
     }
 
     fn mid_line(&self) -> bool {

@@ -202,8 +202,66 @@ pub enum HostArgs {
     /// The arguments at these positions may be host iterables: their items are pulled into a
     /// vector first, as many as `Pull` says.
     Items(&'static [usize], Pull),
-    /// A host object as the first argument: the host answers the call (`(get obj key)`).
-    GetItem,
+    /// The host answers the whole call when the first argument is a host object
+    /// (`(get obj key)` is `obj[key]`, `(count obj)` is `len(obj)`).
+    First(HostOp),
+    /// The host answers the whole call when any argument is a host object (operators:
+    /// `(+ a 1)` is `a + 1`).
+    Any(HostOp),
+}
+
+/// What a builtin means when the host answers it. The runtime names these operations without
+/// knowing how the host performs them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostOp {
+    /// `obj[key]`, or the default on a missing key or index.
+    Get,
+    Count,
+    Contains,
+    Keys,
+    Vals,
+    Assoc,
+    Dissoc,
+    Conj,
+    /// `nth`: `obj[i]`, or the default.
+    Nth,
+    Arith(Arith),
+    Compare(Compare),
+    /// `not=`.
+    NotEqual,
+    Identical,
+    Truthy,
+    BitNot,
+    Inc,
+    Dec,
+}
+
+/// The arithmetic and bitwise operators a host may overload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    FloorDiv,
+    Mod,
+    Pow,
+    MatMul,
+    BitAnd,
+    BitOr,
+    BitXor,
+    ShiftLeft,
+    ShiftRight,
+}
+
+/// The comparisons a host may overload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compare {
+    Eq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
 }
 
 /// How many items of a host iterable a builtin needs.
@@ -378,10 +436,16 @@ impl Value {
             Nil | Unbound => 0u8.hash(state),
             Bool(b) => b.hash(state),
             Int(i) => i.hash(state),
-            Float(f) => match f.to_i64() {
-                Some(i) if f.fract() == 0.0 => i.hash(state),
-                _ => f.to_bits().hash(state),
+            // Equal numbers hash equally: an integral float as the integer it equals, whether
+            // that fits in `i64` or is a big integer (as Python does).
+            Float(f) if f.fract() == 0.0 => match f.to_i64() {
+                Some(i) => i.hash(state),
+                None => match num_traits::FromPrimitive::from_f64(*f) {
+                    Some(b) => BigInt::hash(&b, state),
+                    None => f.to_bits().hash(state),
+                },
             },
+            Float(f) => f.to_bits().hash(state),
             Big(b) => b.hash(state),
             Str(s) => s.hash(state),
             Symbol(s) => (1u8, s).hash(state),
@@ -428,6 +492,30 @@ mod tests {
             Value::list(vec![Value::Int(1)]),
             Value::vector(vec![Value::Int(1)])
         );
+    }
+
+    #[test]
+    fn equal_numbers_hash_equally() {
+        use std::collections::hash_map::DefaultHasher;
+        let h = |v: &Value| {
+            let mut s = DefaultHasher::new();
+            v.hash(&mut s);
+            s.finish()
+        };
+        let big = Value::from_bigint("100000000000000000000".parse().unwrap());
+        let pairs = [
+            (big, Value::Float(1e20)),
+            (Value::Int(3), Value::Float(3.0)),
+            (Value::Int(-7), Value::Float(-7.0)),
+            (
+                Value::from_bigint(BigInt::from(2).pow(70)),
+                Value::Float(2f64.powi(70)),
+            ),
+        ];
+        for (a, b) in &pairs {
+            assert_eq!(a, b);
+            assert_eq!(h(a), h(b), "{a:?} and {b:?}");
+        }
     }
 
     #[test]

@@ -39,6 +39,12 @@ pub enum Expr {
     Attr(Box<Expr>, Vec<String>, Span),
     /// `(set! (. target a b) value)`: `setattr(target.a, "b", value)`.
     SetAttr(Box<Expr>, Vec<String>, Box<Expr>, Span),
+    /// `(set! (get target key) value)`: `target[key] = value`.
+    SetItem(Box<Expr>, Box<Expr>, Box<Expr>, Span),
+    /// `(del (get target key))`: `del target[key]`.
+    DelItem(Box<Expr>, Box<Expr>, Span),
+    /// `(del (. target a b))`: `delattr(target.a, "b")`.
+    DelAttr(Box<Expr>, Vec<String>, Span),
     /// `(batch forms...)`: like `do`, with every Python request inside under one GIL hold.
     Batch(Box<Expr>),
 }

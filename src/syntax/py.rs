@@ -1,5 +1,7 @@
 //! Python interop forms in the analyzer: `(. obj a b)`, dotted symbols `np.linalg.norm`,
-//! `(set! (. obj attr) v)` and `(batch ...)`. (`$py`, `await`, `py-eval` and friends are
+//! `(set! (. obj attr) v)`, `(set! (get obj k) v)`, `(del ...)` and `(batch ...)`. Attribute
+//! names written as symbols are Python's with `-` as `_` (`(. df reset-index)`); a string names
+//! an attribute exactly. (`$py`, `await`, `py-eval` and friends are
 //! ordinary builtins; `with` is a prelude macro.)
 
 use super::analyze::Analyzer;
@@ -7,7 +9,7 @@ use super::expr::Expr;
 use crate::reader::{Datum, DatumKind};
 use crate::runtime::error::{syntax_error, Exn};
 use crate::source::Span;
-use crate::symbol::{intern, sym, Sym};
+use crate::symbol::{intern, python_name, sym, Sym};
 
 /// `a.b.c` → `("a", ["b", "c"])`, for symbols that look like attribute access.
 fn split_dotted(name: &str) -> Option<(&str, Vec<String>)> {
@@ -16,12 +18,12 @@ fn split_dotted(name: &str) -> Option<(&str, Vec<String>)> {
     }
     let mut parts = name.split('.');
     let head = parts.next()?;
-    Some((head, parts.map(str::to_string).collect()))
+    Some((head, parts.map(python_name).collect()))
 }
 
 fn attr_name(d: &Datum) -> Result<String, Exn> {
     match &d.kind {
-        DatumKind::Symbol(s) | DatumKind::Keyword(s) => Ok(s.name().to_string()),
+        DatumKind::Symbol(s) | DatumKind::Keyword(s) => Ok(python_name(&s.name())),
         DatumKind::Str(s) => Ok(s.clone()),
         _ => Err(syntax_error(
             "an attribute name must be a symbol or a string",
@@ -77,6 +79,7 @@ impl Analyzer<'_> {
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(Some(Expr::Attr(Box::new(target), path, span)))
             }
+            sym::DEL => self.del_form(items, span).map(Some),
             sym::BATCH => {
                 let body = self.body_of(&items[1..], tail)?;
                 Ok(Some(Expr::Batch(Box::new(body))))
@@ -85,16 +88,42 @@ impl Analyzer<'_> {
         }
     }
 
-    /// `(set! (. obj a b) v)` or `(set! obj.a.b v)`.
-    pub(crate) fn py_set_form(&mut self, args: &[Datum], span: Span) -> Result<Option<Expr>, Exn> {
-        let (target, path) = match &args[0].kind {
+    /// `(del (get obj k))`, `(del (. obj a b))`, `(del obj.a.b)`.
+    fn del_form(&mut self, items: &[Datum], span: Span) -> Result<Expr, Exn> {
+        let usage = || {
+            syntax_error(
+                "usage: (del (get object key)) or (del (. object attribute))",
+                span,
+            )
+        };
+        let [_, place] = items else {
+            return Err(usage());
+        };
+        if let DatumKind::List(parts) = &place.kind {
+            if parts.first().and_then(Datum::as_symbol) == Some(sym::GET) {
+                let [_, target, key] = parts.as_slice() else {
+                    return Err(usage());
+                };
+                let (t, k) = (self.expr(target, false)?, self.expr(key, false)?);
+                return Ok(Expr::DelItem(Box::new(t), Box::new(k), span));
+            }
+        }
+        match self.attribute_place(place)? {
+            Some((t, path)) => Ok(Expr::DelAttr(Box::new(t), path, span)),
+            None => Err(usage()),
+        }
+    }
+
+    /// `(. obj a b)` or `obj.a.b` as a place: the target and the attribute path.
+    fn attribute_place(&mut self, place: &Datum) -> Result<Option<(Expr, Vec<String>)>, Exn> {
+        Ok(Some(match &place.kind {
             DatumKind::List(items)
                 if items.first().and_then(Datum::as_symbol) == Some(sym::DOT) =>
             {
                 if items.len() < 3 {
                     return Err(syntax_error(
-                        "usage: (set! (. object attribute) value)",
-                        args[0].span,
+                        "usage: (. object attribute more-attributes...)",
+                        place.span,
                     ));
                 }
                 let path = items[2..]
@@ -109,13 +138,38 @@ impl Analyzer<'_> {
                     Some((head, path))
                         if self.vm.global_value(*s).is_none() && self.bound(intern(head)) =>
                     {
-                        let t = Datum::new(DatumKind::Symbol(intern(head)), args[0].span);
+                        let t = Datum::new(DatumKind::Symbol(intern(head)), place.span);
                         (self.expr(&t, false)?, path)
                     }
                     _ => return Ok(None),
                 }
             }
             _ => return Ok(None),
+        }))
+    }
+
+    /// `(set! (. obj a b) v)`, `(set! obj.a.b v)` or `(set! (get obj k) v)`.
+    pub(crate) fn py_set_form(&mut self, args: &[Datum], span: Span) -> Result<Option<Expr>, Exn> {
+        if let DatumKind::List(parts) = &args[0].kind {
+            if parts.first().and_then(Datum::as_symbol) == Some(sym::GET) {
+                let [_, target, key] = parts.as_slice() else {
+                    return Err(syntax_error(
+                        "usage: (set! (get object key) value)",
+                        args[0].span,
+                    ));
+                };
+                let (t, k) = (self.expr(target, false)?, self.expr(key, false)?);
+                let v = self.expr(&args[1], false)?;
+                return Ok(Some(Expr::SetItem(
+                    Box::new(t),
+                    Box::new(k),
+                    Box::new(v),
+                    span,
+                )));
+            }
+        }
+        let Some((target, path)) = self.attribute_place(&args[0])? else {
+            return Ok(None);
         };
         let value = self.expr(&args[1], false)?;
         Ok(Some(Expr::SetAttr(

@@ -1,12 +1,17 @@
 //! Starting the embedded interpreter: choosing the Python environment (`--python`, else
 //! `$VIRTUAL_ENV`, else `python3` on PATH), refusing one whose Python version differs from the
-//! libpython this binary links, and initialising CPython through PEP 587 `PyConfig` with
+//! libpython this binary links (asking the interpreter itself when neither a venv's
+//! `pyvenv.cfg` nor its file name tells, so a program that is not a Python is refused), and
+//! initialising CPython through PEP 587 `PyConfig` with
 //! `program_name` set to the environment's interpreter, so that a venv's `pyvenv.cfg` is found
 //! and its site-packages used.
 
 use pyo3::ffi;
 use std::ffi::CString;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The `major.minor` of the libpython linked at build time.
 pub const LINKED_VERSION: &str = env!("POLYGLOT_PYTHON_VERSION");
@@ -70,17 +75,91 @@ pub fn environment_version(python: &Path) -> Option<String> {
         .then(|| v.to_string())
 }
 
+/// How long asking an interpreter for its version may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The `major.minor` version `python` reports when run, or why it is not a Python: used when
+/// the environment does not tell ([`environment_version`]), so that any program given as
+/// `--python` (`/bin/true`) is refused instead of lending its path to the linked libpython.
+pub fn reported_version(python: &Path) -> Result<String, String> {
+    let not_python = |why: String| {
+        format!(
+            "{} is not a Python interpreter: {why}\n\
+             help: pass --python the python of a Python {LINKED_VERSION} environment (or the \
+             environment's directory)",
+            python.display()
+        )
+    };
+    let mut child = Command::new(python)
+        .args([
+            "-S",
+            "-c",
+            "import sys; sys.stdout.write('%d.%d' % sys.version_info[:2])",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| not_python(format!("it cannot be run ({e})")))?;
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < PROBE_TIMEOUT => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(not_python(format!(
+                    "asked for its version, it did not answer within {} s",
+                    PROBE_TIMEOUT.as_secs()
+                )));
+            }
+        }
+    };
+    let mut out = String::new();
+    if let Some(mut pipe) = child.stdout.take() {
+        let _ = pipe.read_to_string(&mut out);
+    }
+    if !status.success() {
+        return Err(not_python(format!(
+            "asked for its version, it failed ({status})"
+        )));
+    }
+    let out = out.trim();
+    let is_version = out.split_once('.').is_some_and(|(a, b)| {
+        !a.is_empty()
+            && !b.is_empty()
+            && a.chars().all(|c| c.is_ascii_digit())
+            && b.chars().all(|c| c.is_ascii_digit())
+    });
+    if is_version {
+        Ok(out.to_string())
+    } else if out.is_empty() {
+        Err(not_python(
+            "asked for its version, it printed nothing".into(),
+        ))
+    } else {
+        Err(not_python(format!(
+            "asked for its version, it printed {out:?}"
+        )))
+    }
+}
+
 /// Initialises CPython for `python` (once per process) and releases the GIL.
 pub fn initialize(python: &Path) -> Result<(), String> {
-    if let Some(v) = environment_version(python) {
-        if v != LINKED_VERSION {
-            return Err(format!(
-                "{} is Python {v}, but this polyglot is built against Python {LINKED_VERSION}\n\
-                 help: use a Python {LINKED_VERSION} environment (--python), or rebuild polyglot \
-                 with PYO3_PYTHON pointing at a Python {v}",
-                python.display()
-            ));
-        }
+    let v = match environment_version(python) {
+        Some(v) => v,
+        None => reported_version(python)?,
+    };
+    if v != LINKED_VERSION {
+        return Err(format!(
+            "{} is Python {v}, but this polyglot is built against Python {LINKED_VERSION}\n\
+             help: use a Python {LINKED_VERSION} environment (--python), or rebuild polyglot \
+             with PYO3_PYTHON pointing at a Python {v}",
+            python.display()
+        ));
     }
     // SAFETY: plain C-API initialisation on this thread, before any other Python use; the
     // config struct is initialised by PyConfig_InitPythonConfig and cleared after use.

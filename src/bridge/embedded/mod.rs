@@ -13,7 +13,9 @@
 mod arrays;
 mod callback;
 mod convert;
+mod finalize;
 mod init;
+mod ops;
 mod output;
 
 use crate::bridge::backend::*;
@@ -139,7 +141,12 @@ impl EmbeddedBackend {
     /// class attributes are trusted.
     pub fn start(python: Option<&Path>, attr_ttl: Duration) -> Result<EmbeddedBackend, String> {
         let exe = init::choose_python(python)?;
-        init::initialize(&exe)?;
+        {
+            // Sessions may start on several threads at once; CPython is initialised once.
+            static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            let _one_at_a_time = STARTING.lock().unwrap_or_else(|e| e.into_inner());
+            init::initialize(&exe)?;
+        }
         let owner = OwnerId {
             backend: NEXT_OWNER.fetch_add(1, Ordering::Relaxed),
             ..OwnerId::default()
@@ -161,7 +168,8 @@ impl EmbeddedBackend {
                 ns.unbind()
             };
             let helpers = PyDict::new(py);
-            let code = std::ffi::CString::new(HELPERS).expect("no NUL in helpers");
+            let code = std::ffi::CString::new(format!("{HELPERS}{}", ops::HELPERS))
+                .expect("no NUL in helpers");
             py.run(&code, Some(&helpers), None)?;
             // Python-level SIGINT handler = raise KeyboardInterrupt; the OS-level handler stays
             // ours (reinstalled by the caller after this).
@@ -335,6 +343,7 @@ impl State {
                 self.helper(py, "take")?.call1((it, *n))
             }
             Step::ToLisp(t) | Step::AsHandle(t) => self.to_py(py, t, done),
+            other => self.semantic_step(py, other, done),
         }
     }
 
@@ -612,5 +621,9 @@ impl Backend for EmbeddedBackend {
                 eprintln!("polyglot: cannot capture Python's output: {e}");
             }
         });
+    }
+
+    fn shutdown(&self) -> Option<i32> {
+        self.finalize()
     }
 }

@@ -206,10 +206,17 @@ fn pr_str(args: &[Value]) -> BuiltinResult {
     Ok(Value::str(&joined(args, readable)))
 }
 
-/// `print`, `println` and `prn` write to the engine's output sink.
+/// `print`, `println` and `prn` write to the engine's output sink; a failed write (a closed
+/// pipe, a full disk) is an `OSError`, so a printing loop stops.
 fn emit(vm: &mut crate::runtime::Vm, text: &str) -> BuiltinResult {
     vm.out.write(Stream::Stdout, text);
-    Ok(Value::Nil)
+    match vm.out.error() {
+        None => Ok(Value::Nil),
+        Some(e) => Err(LispError::new(
+            ErrorKind::Io,
+            format!("cannot write to standard output: {e}"),
+        )),
+    }
 }
 
 fn print(vm: &mut crate::runtime::Vm, args: Vec<Value>) -> BuiltinResult {

@@ -6,31 +6,32 @@ use super::{def, want};
 use crate::runtime::error::{type_error, ErrorKind, LispError};
 use crate::runtime::printer::type_and_preview;
 use crate::runtime::value::BuiltinResult;
+use crate::runtime::value::{Arith, Compare, HostArgs, HostOp};
 use crate::runtime::value::{Builtin, Value};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{Signed, ToPrimitive, Zero};
 
 pub static BUILTINS: &[Builtin] = &[
-    def!("+", 0, None, add, "Sum of the arguments; (+) is 0."),
-    def!("-", 1, None, sub, "Subtracts the rest from the first; (- x) negates."),
-    def!("*", 0, None, mul, "Product of the arguments; (*) is 1."),
-    def!("/", 1, None, div, "Divides the first by the rest: exact for integers that divide, else a float."),
-    def!("mod", 2, Some(2), modulo, "Remainder with the sign of the divisor (Python's %)."),
+    def!("+", 0, None, add, "Sum of the arguments; (+) is 0.", host = HostArgs::Any(HostOp::Arith(Arith::Add))),
+    def!("-", 1, None, sub, "Subtracts the rest from the first; (- x) negates.", host = HostArgs::Any(HostOp::Arith(Arith::Sub))),
+    def!("*", 0, None, mul, "Product of the arguments; (*) is 1.", host = HostArgs::Any(HostOp::Arith(Arith::Mul))),
+    def!("/", 1, None, div, "Divides the first by the rest: exact for integers that divide, else a float.", host = HostArgs::Any(HostOp::Arith(Arith::Div))),
+    def!("mod", 2, Some(2), modulo, "Remainder with the sign of the divisor (Python's %).", host = HostArgs::Any(HostOp::Arith(Arith::Mod))),
     def!("quot", 2, Some(2), quot, "Integer quotient, rounded toward zero."),
     def!("rem", 2, Some(2), rem, "Remainder with the sign of the dividend."),
-    def!("<", 1, None, lt, "True if the numbers increase strictly."),
-    def!(">", 1, None, gt, "True if the numbers decrease strictly."),
-    def!("<=", 1, None, le, "True if the numbers never decrease."),
-    def!(">=", 1, None, ge, "True if the numbers never increase."),
-    def!("=", 1, None, eq, "True if all arguments are equal (1 equals 1.0; a list equals a vector with the same items)."),
-    def!("not=", 1, None, not_eq, "(not (= ...))"),
-    def!("inc", 1, Some(1), inc, "x + 1"),
-    def!("dec", 1, Some(1), dec, "x - 1"),
+    def!("<", 1, None, lt, "True if the numbers increase strictly.", host = HostArgs::Any(HostOp::Compare(Compare::Lt))),
+    def!(">", 1, None, gt, "True if the numbers decrease strictly.", host = HostArgs::Any(HostOp::Compare(Compare::Gt))),
+    def!("<=", 1, None, le, "True if the numbers never decrease.", host = HostArgs::Any(HostOp::Compare(Compare::Le))),
+    def!(">=", 1, None, ge, "True if the numbers never increase.", host = HostArgs::Any(HostOp::Compare(Compare::Ge))),
+    def!("=", 1, None, eq, "True if all arguments are equal (1 equals 1.0; a list equals a vector with the same items).", host = HostArgs::Any(HostOp::Compare(Compare::Eq))),
+    def!("not=", 1, None, not_eq, "(not (= ...))", host = HostArgs::Any(HostOp::NotEqual)),
+    def!("inc", 1, Some(1), inc, "x + 1", host = HostArgs::Any(HostOp::Inc)),
+    def!("dec", 1, Some(1), dec, "x - 1", host = HostArgs::Any(HostOp::Dec)),
     def!("abs", 1, Some(1), abs, "Absolute value."),
     def!("min", 1, None, min, "Smallest argument."),
     def!("max", 1, None, max, "Largest argument."),
-    def!("pow", 2, Some(2), pow, "x to the power y (exact for integers and a non-negative exponent)."),
+    def!("pow", 2, Some(2), pow, "x to the power y (exact for integers and a non-negative exponent).", host = HostArgs::Any(HostOp::Arith(Arith::Pow))),
     def!("float", 1, Some(1), to_float, "The number (or numeric string) as a float."),
     def!("int", 1, Some(1), to_int, "The number truncated toward zero, or a numeric string parsed."),
     def!("zero?", 1, Some(1), is_zero, "True for 0 and 0.0."),
@@ -38,6 +39,16 @@ pub static BUILTINS: &[Builtin] = &[
     def!("neg?", 1, Some(1), is_neg, "True for numbers below zero."),
     def!("even?", 1, Some(1), is_even, "True for even integers."),
     def!("odd?", 1, Some(1), is_odd, "True for odd integers."),
+    def!("floor-div", 2, Some(2), floor_div, "Quotient rounded toward negative infinity (Python's //).", host = HostArgs::Any(HostOp::Arith(Arith::FloorDiv))),
+    def!("matmul", 2, Some(2), matmul, "Matrix product (Python's @), for Python objects such as ndarrays.", host = HostArgs::Any(HostOp::Arith(Arith::MatMul))),
+    def!("bit-and", 2, None, bit_and, "Bitwise and of integers (Python's &).", host = HostArgs::Any(HostOp::Arith(Arith::BitAnd))),
+    def!("bit-or", 2, None, bit_or, "Bitwise or of integers (Python's |).", host = HostArgs::Any(HostOp::Arith(Arith::BitOr))),
+    def!("bit-xor", 2, None, bit_xor, "Bitwise exclusive or of integers (Python's ^).", host = HostArgs::Any(HostOp::Arith(Arith::BitXor))),
+    def!("bit-not", 1, Some(1), bit_not, "Bitwise not of an integer, -x - 1 (Python's ~).", host = HostArgs::Any(HostOp::BitNot)),
+    def!("bit-shift-left", 2, Some(2), shift_left, "x shifted left by n bits (Python's <<).", host = HostArgs::Any(HostOp::Arith(Arith::ShiftLeft))),
+    def!("bit-shift-right", 2, Some(2), shift_right, "x shifted right by n bits, rounding down (Python's >>).", host = HostArgs::Any(HostOp::Arith(Arith::ShiftRight))),
+    def!("identical?", 2, Some(2), identical, "The same object (Python's is): same allocation, or equal immediates.", host = HostArgs::Any(HostOp::Identical)),
+    def!("truthy?", 1, Some(1), truthy, "Python's bool(x): false also for 0, 0.0, \"\" and empty collections.", host = HostArgs::Any(HostOp::Truthy)),
 ];
 
 /// Whether `b` is one of this module's builtins (the compiler inlines those).
@@ -475,4 +486,129 @@ fn is_even(args: &[Value]) -> BuiltinResult {
 }
 fn is_odd(args: &[Value]) -> BuiltinResult {
     Ok(Value::Bool(!parity(args, "odd?")?))
+}
+
+fn floor_div(args: &[Value]) -> BuiltinResult {
+    let (a, b) = (num(&args[0], "floor-div")?, num(&args[1], "floor-div")?);
+    if is_zero_num(&b) {
+        return Err(zero_division("integer division or modulo"));
+    }
+    Ok(to_value(match (&a, &b) {
+        (Num::F(_), _) | (_, Num::F(_)) => Num::F((float(&a) / float(&b)).floor()),
+        _ => Num::B(big(&a).div_floor(&big(&b))),
+    }))
+}
+
+fn matmul(args: &[Value]) -> BuiltinResult {
+    Err(type_error(format!(
+        "`matmul` needs Python objects (such as ndarrays), got {} and {}",
+        type_and_preview(&args[0]),
+        type_and_preview(&args[1])
+    ))
+    .with_help("make NumPy arrays first: (matmul (np.array a) (np.array b))"))
+}
+
+/// An integer operand of a bitwise operator.
+fn int_operand(v: &Value, op: &str) -> Result<BigInt, Box<LispError>> {
+    match v {
+        Value::Int(i) => Ok(BigInt::from(*i)),
+        Value::Big(b) => Ok((**b).clone()),
+        other => Err(type_error(format!(
+            "`{op}` needs integers, got {}",
+            type_and_preview(other)
+        ))),
+    }
+}
+
+fn bitwise(args: &[Value], op: &str, f: fn(BigInt, BigInt) -> BigInt) -> BuiltinResult {
+    let mut acc = int_operand(&args[0], op)?;
+    for v in &args[1..] {
+        acc = f(acc, int_operand(v, op)?);
+    }
+    Ok(Value::from_bigint(acc))
+}
+
+fn bit_and(args: &[Value]) -> BuiltinResult {
+    bitwise(args, "bit-and", |a, b| a & b)
+}
+
+fn bit_or(args: &[Value]) -> BuiltinResult {
+    bitwise(args, "bit-or", |a, b| a | b)
+}
+
+fn bit_xor(args: &[Value]) -> BuiltinResult {
+    bitwise(args, "bit-xor", |a, b| a ^ b)
+}
+
+fn bit_not(args: &[Value]) -> BuiltinResult {
+    Ok(Value::from_bigint(-int_operand(&args[0], "bit-not")? - 1))
+}
+
+/// A shift count: non-negative, and small enough to make a number that fits in memory.
+fn shift_count(v: &Value, op: &str) -> Result<usize, Box<LispError>> {
+    let n = int_operand(v, op)?;
+    if n.is_negative() {
+        return Err(LispError::new(ErrorKind::Value, "negative shift count"));
+    }
+    n.to_usize()
+        .filter(|n| *n <= u32::MAX as usize)
+        .ok_or_else(|| overflow("shift count too large"))
+}
+
+fn shift_left(args: &[Value]) -> BuiltinResult {
+    let (x, n) = (
+        int_operand(&args[0], "bit-shift-left")?,
+        shift_count(&args[1], "bit-shift-left")?,
+    );
+    Ok(Value::from_bigint(x << n))
+}
+
+fn shift_right(args: &[Value]) -> BuiltinResult {
+    let (x, n) = (
+        int_operand(&args[0], "bit-shift-right")?,
+        shift_count(&args[1], "bit-shift-right")?,
+    );
+    // Python's >> rounds toward negative infinity, as BigInt's does for negative numbers.
+    Ok(Value::from_bigint(x >> n))
+}
+
+fn identical(args: &[Value]) -> BuiltinResult {
+    use std::rc::Rc;
+    let same = match (&args[0], &args[1]) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Bool(a), Value::Bool(b)) => a == b,
+        (Value::Int(a), Value::Int(b)) => a == b,
+        (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+        (Value::Symbol(a), Value::Symbol(b)) | (Value::Keyword(a), Value::Keyword(b)) => a == b,
+        (Value::Str(a), Value::Str(b)) => Rc::ptr_eq(a, b),
+        (Value::Big(a), Value::Big(b)) => Rc::ptr_eq(a, b),
+        (Value::Vector(a), Value::Vector(b)) => Rc::ptr_eq(a, b),
+        (Value::Map(a), Value::Map(b)) => Rc::ptr_eq(a, b),
+        (Value::List(a), Value::List(b)) => match (&a.0, &b.0) {
+            (None, None) => true,
+            (Some(x), Some(y)) => Rc::ptr_eq(x, y),
+            _ => false,
+        },
+        (Value::Func(a), Value::Func(b)) => Rc::ptr_eq(a, b),
+        (Value::Builtin(a), Value::Builtin(b)) => std::ptr::eq(*a, *b),
+        (Value::Array(a), Value::Array(b)) => Rc::ptr_eq(a, b),
+        _ => false,
+    };
+    Ok(Value::Bool(same))
+}
+
+/// Python's truth for Lisp values: false, nil, zero, empty strings and collections are false.
+fn truthy(args: &[Value]) -> BuiltinResult {
+    let t = match &args[0] {
+        Value::Nil | Value::Bool(false) => false,
+        Value::Int(i) => *i != 0,
+        Value::Float(f) => *f != 0.0,
+        Value::Str(s) => !s.is_empty(),
+        Value::List(l) => !l.is_empty(),
+        Value::Vector(v) => !v.is_empty(),
+        Value::Map(m) => !m.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        _ => true,
+    };
+    Ok(Value::Bool(t))
 }

@@ -5,7 +5,7 @@
 use super::{def, defvm, want};
 use crate::runtime::error::{ErrorKind, Exn, LispError};
 use crate::runtime::printer::type_and_preview;
-use crate::runtime::value::{Builtin, BuiltinResult, HostArgs, List, Map, Pull, Value};
+use crate::runtime::value::{Builtin, BuiltinResult, HostArgs, HostOp, List, Map, Pull, Value};
 use crate::runtime::Vm;
 use std::rc::Rc;
 
@@ -14,21 +14,21 @@ pub static BUILTINS: &[Builtin] = &[
     def!("vector", 0, None, vector, "A vector of the arguments."),
     def!("vec", 1, Some(1), vec, "The items of a collection as a vector.", host = HostArgs::Items(&[0], Pull::All)),
     def!("hash-map", 0, None, hash_map, "A map from alternating keys and values."),
-    def!("count", 1, Some(1), count, "Number of items (characters for a string; 0 for nil).", host = HostArgs::Items(&[0], Pull::All)),
+    def!("count", 1, Some(1), count, "Number of items (characters for a string; 0 for nil).", host = HostArgs::First(HostOp::Count)),
     def!("first", 1, Some(1), first, "The first item, or nil.", host = HostArgs::Items(&[0], Pull::One)),
     def!("rest", 1, Some(1), rest, "All but the first item, as a list (empty when none).", host = HostArgs::Items(&[0], Pull::All)),
     def!("next", 1, Some(1), next, "All but the first item, or nil when none.", host = HostArgs::Items(&[0], Pull::All)),
     def!("last", 1, Some(1), last, "The last item, or nil.", host = HostArgs::Items(&[0], Pull::All)),
-    def!("nth", 2, Some(3), nth, "Item at index i; an error past the end unless a default is given.", host = HostArgs::Items(&[0], Pull::All)),
+    def!("nth", 2, Some(3), nth, "Item at index i; an error past the end unless a default is given.", host = HostArgs::First(HostOp::Nth)),
     def!("cons", 2, Some(2), cons, "A list with x in front of the items of coll.", host = HostArgs::Items(&[1], Pull::All)),
-    def!("conj", 1, None, conj, "Adds items where the collection grows cheaply: front of a list, end of a vector; [k v] pairs to a map."),
+    def!("conj", 1, None, conj, "Adds items where the collection grows cheaply: front of a list, end of a vector; [k v] pairs to a map.", host = HostArgs::First(HostOp::Conj)),
     def!("concat", 0, None, concat, "A list of the items of all the collections, in order.", host = HostArgs::Items(&[0, 1, 2, 3, 4, 5, 6, 7], Pull::All)),
-    def!("get", 2, Some(3), get, "Value at key (maps), index (vectors, strings), or the default (nil).", host = HostArgs::GetItem),
-    def!("assoc", 3, None, assoc, "A new map (or vector) with key(s) set to value(s)."),
-    def!("dissoc", 1, None, dissoc, "A new map without the keys."),
-    def!("keys", 1, Some(1), keys, "The keys of a map, as a list."),
-    def!("vals", 1, Some(1), vals, "The values of a map, as a list."),
-    def!("contains?", 2, Some(2), contains, "Has the map this key (the vector this index)?"),
+    def!("get", 2, Some(3), get, "Value at key (maps), index (vectors, strings), or the default (nil).", host = HostArgs::First(HostOp::Get)),
+    def!("assoc", 3, None, assoc, "A new map (or vector) with key(s) set to value(s).", host = HostArgs::First(HostOp::Assoc)),
+    def!("dissoc", 1, None, dissoc, "A new map without the keys.", host = HostArgs::First(HostOp::Dissoc)),
+    def!("keys", 1, Some(1), keys, "The keys of a map, as a list.", host = HostArgs::First(HostOp::Keys)),
+    def!("vals", 1, Some(1), vals, "The values of a map, as a list.", host = HostArgs::First(HostOp::Vals)),
+    def!("contains?", 2, Some(2), contains, "Has the map this key (the vector this index)?", host = HostArgs::First(HostOp::Contains)),
     def!("empty?", 1, Some(1), is_empty, "True when the collection has no items.", host = HostArgs::Items(&[0], Pull::One)),
     def!("reverse", 1, Some(1), reverse, "The items in reverse order, as a list.", host = HostArgs::Items(&[0], Pull::All)),
     def!("range", 0, Some(3), range, "(range end), (range start end), (range start end step): a list of numbers."),

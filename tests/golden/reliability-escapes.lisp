@@ -1,0 +1,10 @@
+;; Every string escape of the contract reads (CONTRACT.md "Reader" and "Core language").
+(prn "tab\there" "quote\"" "back\\slash")
+(println "line1\nline2")
+(prn (= "\x41\x62\xe9" "Abé"))
+(prn (= "\u0041\u00e9" "Aé"))
+(prn (= "\U0001F600" "😀" "\u{1F600}"))
+(prn (= "\u{41}\u{e9}\u{10FFFF}" "Aé\U0010FFFF"))
+(prn (count "\b\f\r\0"))
+(prn (= "\b\f\r\0\x7f" (py-eval "'\\b\\f\\r\\0\\x7f'")))
+(prn "\x411" "\u00411")

@@ -1,0 +1,30 @@
+;; json: dumps with sort_keys, indent, separators, ensure_ascii; loads and round trips.
+(def json ($py "json"))
+(def builtins ($py "builtins"))
+
+(def person {:name "Ada" :langs ["lisp" "python"] :born 1815 :active true :spouse nil
+             :scores {:math 9.5 :poetry 7}})
+(println (json.dumps person))
+(println (json.dumps person :sort-keys true))
+(println (json.dumps person :sort-keys true :indent 2))
+(println (json.dumps person :sort-keys true :separators ["," ":"]))
+(println (json.dumps [1 2.5 "x" nil true false [] {}]))
+(println (json.dumps "h\u{e9}llo \"quoted\"") (json.dumps "h\u{e9}llo" :ensure-ascii false))
+(println (json.dumps 123456789012345678901234567890) (json.dumps 1e100) (json.dumps 0.1))
+
+(def ordered (builtins.dict [["zeta" 1] ["alpha" [1 2]] ["mid" {:k "v"}]]))
+(println (json.dumps ordered))
+(println (json.dumps ordered :indent 4 :sort-keys true))
+(println (json.dumps (assoc ordered "extra" 0)))
+(println (json.dumps (dissoc ordered "zeta")))
+(println (json.dumps ordered) (count ordered))
+
+(def back (json.loads "{\"b\": [1, 2, {\"c\": null}], \"a\": 1.5, \"s\": \"\\u00e9\"}"))
+(println back)
+(println (get back "b") (get (get back "b") 2) (get back "a"))
+(set! (get back "new") [true false])
+(del (get back "a"))
+(println (json.dumps back :indent 1))
+(println (if (contains? back "a") "still has a" "a removed"))
+(println (json.dumps (json.loads (json.dumps person)) :sort-keys true))
+(println (try (json.loads "{bad") (catch ValueError e (error-type e))))

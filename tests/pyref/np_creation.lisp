@@ -1,0 +1,30 @@
+;; NumPy quickstart: creating arrays and inspecting them.
+(def np ($py "numpy"))
+
+(def a (np.arange 15))
+(println a)
+(def b (a.reshape 3 5))
+(println b)
+(println "shape" (. b shape) "ndim" (. b ndim) "size" (. b size))
+(println "dtype" (. b dtype name) "itemsize" (. b itemsize))
+
+(println (np.array [2 3 4]))
+(println (np.array [[1.5 2 3] [4 5 6]]))
+(println (np.array [[1 2] [3 4]] :dtype float))
+(println (np.zeros [3 4]))
+(println (np.ones [2 3 4] :dtype np.int16))
+(println (np.zeros 3 :dtype int) (. (np.zeros 3 :dtype int) dtype))
+(println (np.full [2 2] 7))
+(println (np.eye 3))
+
+(println (np.arange 10 30 5))
+(println (np.arange 0 2 0.3))
+(println (np.linspace 0 2 9))
+(def x (np.linspace 0 (* 2 np.pi) 5))
+(println (np.round (np.sin x) 3))
+
+(def c (np.arange 24))
+(println (c.reshape 2 3 4))
+(println (. (c.reshape 4 -1) shape))
+(println (. ((. (np.arange 6) astype) float) dtype))
+(println (np.arange 6 :dtype np.float32))

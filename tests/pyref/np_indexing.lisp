@@ -1,0 +1,43 @@
+;; 1-D and 2-D indexing, slicing and iterating.
+(def np ($py "numpy"))
+(def builtins ($py "builtins"))
+
+(def a (pow (np.arange 10) 3))
+(println a)
+(println (get a 2) (get a -1))
+(println (get a (slice 2 5)))
+(println (get a (slice nil 6 2)))
+(println (get a (slice nil nil -1)))
+(println (get a (slice -3 nil)))
+(set! (get a (slice nil 6 2)) 1000)
+(println a)
+(doseq [x (get a (slice 0 3))]
+  (println "twice" (* x 2)))
+(println (get a 42 "out of range"))
+
+(defn f (x y) (+ (* 10 x) y))
+(def b (np.fromfunction f [5 4] :dtype int))
+(println b)
+(println (get b [2 3]))
+(println (get b [(slice 0 5) 1]))
+(println (get b [(slice) 1]))
+(println (get b [(slice 1 3) (slice)]))
+(println (get b -1))
+(println (get b [-1 (slice nil nil 2)]))
+(println (get b (list 0 2 4)))
+(println (get b [(list 0 1 4) (list 1 2 3)]))
+(println (count b))
+(doseq [row (get b (slice 0 2))]
+  (println "row" row))
+
+(def c (np.array [[[0 1 2] [10 12 13]] [[100 101 102] [110 112 113]]]))
+(println (. c shape))
+(println (get c [1 builtins.Ellipsis]))
+(println (get c [builtins.Ellipsis 2]))
+(set! (get c [0 1 2]) -1)
+(println (get c 0))
+
+(def lst (->py [10 20 30 40 50]))
+(println (get lst (slice 1 4)) (get lst -2))
+(set! (get lst 0) 99)
+(println lst)

@@ -1,0 +1,33 @@
+;; pandas: building Series and DataFrames, selecting by label and position, new columns.
+(def pd ($py "pandas"))
+
+(def s (pd.Series [1 3 5 nil 6 8]))
+(println s)
+(println (get s 2) (count s))
+
+(def df (pd.DataFrame {:a [1 2 3 4] :b [10.5 20.5 30.5 40.5] :c ["x" "y" "x" "z"]}
+                      :index ["r0" "r1" "r2" "r3"]))
+(println df)
+(println (. df shape))
+(println (get df "a"))
+(println (get df (list "a" "c")))
+(println (get (. df loc) "r1"))
+(println (get (. df loc) ["r2" "b"]))
+(println (get (. df loc) [(slice "r1" "r2") (list "a" "b")]))
+(println (get (. df iloc) 0))
+(println (get (. df iloc) [(slice 0 2) (slice 0 2)]))
+(println (get (. df iloc) [3 1]))
+(println (get df (> (get df "a") 2)))
+(println (get (. df loc) [(= (get df "c") "x") "b"]))
+
+(set! (get df "d") (* (get df "a") (get df "b")))
+(set! (get df "e") ["p" "q" "r" "s"])
+(println df)
+(set! (get (. df loc) ["r0" "a"]) 100)
+(set! (get (. df iloc) [1 0]) 200)
+(println (get df "a"))
+(del (get df "e"))
+(println (count (. df columns)) (get (. df columns) -1))
+(println (df.sort-values "b" :ascending false))
+(println (df.reset-index))
+(println ((. (get df "b") sum)) ((. (get df "a") max)))
