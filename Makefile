@@ -47,3 +47,16 @@ wasm-target:
 clean:
 	cargo clean
 	rm -rf $(VENV)
+
+# Fuzzing (not part of `make test`): each cargo-fuzz target in fuzz/ for FUZZ_SECONDS, with the
+# nightly toolchain. Installs cargo-fuzz if it is missing.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := reader program
+
+.PHONY: fuzz
+fuzz:
+	@cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+		echo "--- fuzz $$t ($(FUZZ_SECONDS)s)"; \
+		cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=4096 -timeout=10 || exit 1; \
+	done

@@ -51,16 +51,93 @@
            ,@body
            (recur (+ ,i 1)))))))
 
+;; The items of a for/doseq binding, one at a time: a Lisp seq, or for a Python iterator a
+;; cursor [:%py-cursor iterator item] that pulls the next item only when asked (a generator's
+;; output interleaves with the body's, and infinite iterators work).
+(defn %cursor "Internal: the first step over coll." (coll)
+  (if (py-iterator? coll) (%pull coll) (seq coll)))
+(defn %pull "Internal: a cursor at the next item of a Python iterator, or ()." (it)
+  (let [got (take 1 it)]
+    (if (empty? got) () [:%py-cursor it (first got)])))
+(defn %py-cursor? "Internal." (c) (and (vector? c) (= (first c) :%py-cursor)))
+(defn %head "Internal: the item at a cursor." (c) (if (%py-cursor? c) (nth c 2) (first c)))
+(defn %step "Internal: the cursor after this item." (c) (if (%py-cursor? c) (%pull (nth c 1)) (rest c)))
+
+;; `for` and `doseq` share one expansion: nested loops over the bindings, each threading an
+;; accumulator. `leaf` makes the innermost form from the accumulator's symbol.
+(defn %comprehension
+  "Internal: expands the bindings of for/doseq into nested loops."
+  (what bindings leaf acc)
+  (if (empty? bindings)
+    (leaf acc)
+    (let [pat (first bindings)
+          coll (second bindings)
+          split (loop [mods [] r (rest (rest bindings))]
+                  (if (and (not (empty? r)) (keyword? (first r)))
+                    (if (empty? (rest r))
+                      (syntax-error (str "`" what "`: " (first r) " needs a form after it"))
+                      (recur (conj mods [(first r) (second r)]) (rest (rest r))))
+                    [mods r]))
+          xs (gensym "xs")
+          a (gensym "acc")
+          next-acc (gensym "next")
+          ;; The body runs before the next item is pulled (a generator's items, and groupby's
+          ;; groups, are used in step).
+          inner (fn [] `(let [,next-acc ,(%comprehension what (second split) leaf a)]
+                          (recur (%step ,xs) ,next-acc)))
+          mods (fn mods (ms)
+                 (if (empty? ms)
+                   (inner)
+                   (let [m (first ms)
+                         k (first m)
+                         v (second m)]
+                     (cond
+                       (= k :when) `(if ,v ,(mods (rest ms)) (recur (%step ,xs) ,a))
+                       (= k :while) `(if ,v ,(mods (rest ms)) ,a)
+                       (= k :let) `(let ,v ,(mods (rest ms)))
+                       :else (syntax-error
+                               (str "`" what "` takes :when, :while and :let after a binding, not " k))))))]
+      (when (keyword? pat)
+        (syntax-error (str "`" what "`: " pat " must follow a binding (name collection)")))
+      `(loop [,xs (%cursor ,coll) ,a ,acc]
+         (if (empty? ,xs)
+           ,a
+           (let [,pat (%head ,xs)]
+             ,(mods (first split))))))))
+
+(defn %check-bindings
+  "Internal: the bindings vector of for/doseq, checked."
+  (what spec)
+  (cond
+    (not (or (vector? spec) (list? spec)))
+    (syntax-error (str "`" what "` takes a vector of bindings: (" what " [x coll] body...)"))
+    (odd? (count spec))
+    (syntax-error (str "`" what "` bindings need pairs: [name coll :when test ...]"))
+    (empty? spec)
+    (syntax-error (str "`" what "` needs at least one binding: [x coll]"))
+    :else spec))
+
 (defmacro doseq
-  "(doseq [x coll] body...): the body for each item of coll (Python iterables too); nil."
+  "(doseq [x coll :when t :let [y e] :while t ...] body...): the body for each item (Python iterables too); nil. Several bindings nest; patterns destructure."
   (spec & body)
-  (let [x (first spec)
-        xs (gensym "xs")]
-    `(loop [,xs (seq ,(first (rest spec)))]
-       (when (not (empty? ,xs))
-         (let [,x (first ,xs)]
-           ,@body)
-         (recur (rest ,xs))))))
+  (let [spec (%check-bindings "doseq" spec)]
+    `(do ,(%comprehension "doseq" spec (fn (a) `(do ,@body ,a)) nil) nil)))
+
+(defmacro for
+  "(for [x xs :when (odd? x) :let [y (* x x)] z zs :while (< z 10)] body): a list of body for every combination of items (the last binding varies fastest); :when skips, :while stops its binding's items, :let binds."
+  (spec & body)
+  (let [spec (%check-bindings "for" spec)]
+    `(apply list ,(%comprehension "for" spec (fn (a) `(conj ,a (do ,@body))) []))))
+
+(defmacro time
+  "(time expr): evaluates expr, prints \"Elapsed time: 1.234 ms\" (its wall-clock time) and returns its value."
+  (expr)
+  (let [start (gensym "start")
+        v (gensym "v")]
+    `(let [,start (now-ns)
+           ,v ,expr]
+       (println (format "Elapsed time: {:.3f} ms" (/ (- (now-ns) ,start) 1000000.0)))
+       ,v)))
 
 (defmacro ->
   "(-> x (f a) g): threads x as the first argument through the forms: (g (f x a))."
@@ -119,15 +196,25 @@
 
 (defn constantly "A function that ignores its arguments and returns x." (x) (fn (& _) x))
 
-;; (with [name context-manager] body...): __enter__, then body, then __exit__ (always; it is
-;; called with None for the exception details, so it cannot swallow the error).
+;; (with [name manager ...] body...): Python's with-statement. __enter__, the body, then
+;; __exit__ with the exception's type and value (None on success); a true answer from __exit__
+;; suppresses the error. Several managers nest, the first outermost.
 (defmacro with
-  "(with [name manager] body...): Python's with-statement: __enter__, the body, __exit__."
+  "(with [name manager ...] body...): Python's with-statement: __enter__, the body, __exit__ (which may suppress the error)."
   (spec & body)
-  (let [mgr (gensym "mgr")
-        name (first spec)]
-    `(let [,mgr ,(first (rest spec))
-           ,name ((. ,mgr __enter__))]
-       (try
-         (do ,@body)
-         (finally ((. ,mgr __exit__) nil nil nil))))))
+  (if (empty? spec)
+    `(do ,@body)
+    (let [mgr (gensym "mgr")
+          name (first spec)
+          outcome (gensym "outcome")
+          err (gensym "err")]
+      `(let [,mgr ,(first (rest spec))
+             ,name ((. ,mgr __enter__))
+             ,outcome (try [true (with ,(vec (drop 2 spec)) ,@body)]
+                           (catch ,err [false ,err]))]
+         (if (get ,outcome 0)
+           (do ((. ,mgr __exit__) nil nil nil) (get ,outcome 1))
+           (let [,err (get ,outcome 1)]
+             (if (truthy? ((. ,mgr __exit__) ((. ($py "builtins") type) ,err) ,err nil))
+               nil
+               (throw ,err))))))))

@@ -110,6 +110,30 @@ enum Owner {
     Foreign(#[allow(dead_code)] Box<dyn std::any::Any>),
 }
 
+/// A typed array too large to allocate: its size overflows, or the allocator refused it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllocError {
+    pub len: usize,
+    pub dtype: DType,
+    /// The size in bytes, when it does not overflow.
+    pub bytes: Option<usize>,
+}
+
+impl fmt::Display for AllocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot allocate an array of {} {} elements",
+            self.len,
+            self.dtype.name()
+        )?;
+        match self.bytes {
+            Some(b) => write!(f, " ({b} bytes)"),
+            None => write!(f, " (its size in bytes overflows)"),
+        }
+    }
+}
+
 /// Identifies a buffer in requests: the IR names typed-array memory by id, never by pointer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BufferId(pub u64);
@@ -149,13 +173,38 @@ impl Drop for SharedBuffer {
 }
 
 impl SharedBuffer {
-    /// A zeroed array of `len` elements, owned by Rust.
+    /// A zeroed array of `len` elements, owned by Rust. Panics if the memory cannot be had;
+    /// [`SharedBuffer::try_zeroed`] reports that instead.
     pub fn zeroed(dtype: DType, len: usize) -> SharedBuffer {
-        let words = (len * dtype.size()).div_ceil(8).max(1);
-        let storage = vec![0u64; words].into_boxed_slice();
+        match SharedBuffer::try_zeroed(dtype, len) {
+            Ok(b) => b,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A zeroed array of `len` elements, owned by Rust, or an error when its size overflows or
+    /// the allocator refuses it (never an abort). The memory comes zeroed from the allocator
+    /// (`calloc`), so a large array costs no page until it is written.
+    pub fn try_zeroed(dtype: DType, len: usize) -> Result<SharedBuffer, AllocError> {
+        let too_large = || AllocError {
+            len,
+            dtype,
+            bytes: len.checked_mul(dtype.size()),
+        };
+        let bytes = len.checked_mul(dtype.size()).ok_or_else(too_large)?;
+        let words = bytes.div_ceil(8).max(1);
+        let layout = std::alloc::Layout::array::<u64>(words).map_err(|_| too_large())?;
+        // SAFETY: `layout` has a non-zero size (at least one word).
+        let raw = unsafe { std::alloc::alloc_zeroed(layout) } as *mut u64;
+        if raw.is_null() {
+            return Err(too_large());
+        }
+        // SAFETY: `raw` was allocated by the global allocator with the layout of `[u64; words]`
+        // and is zeroed, so it is a valid initialized `Vec` of `words` elements at capacity.
+        let storage = unsafe { Vec::from_raw_parts(raw, words, words) }.into_boxed_slice();
         // SAFETY: `Box::into_raw` never returns null.
         let words = unsafe { NonNull::new_unchecked(Box::into_raw(storage)) };
-        SharedBuffer {
+        Ok(SharedBuffer {
             id: next_id(),
             ptr: words.as_ptr() as *mut u8,
             len,
@@ -163,7 +212,7 @@ impl SharedBuffer {
             readonly: false,
             owner: Owner::Rust(words),
             exports: Cell::new(0),
-        }
+        })
     }
 
     /// Memory owned by a foreign object that `keep_alive` holds on to.

@@ -83,6 +83,33 @@ fn ctrl_c_interrupts_a_lisp_callback_inside_a_python_call() {
 }
 
 #[test]
+fn ctrl_c_cancels_the_awaited_task_and_the_loop_goes_on() {
+    let dir = TempDir::new("py-ctrl-c-await");
+    let r = Pty::repl(dir.path()).run(&[
+        Step::Expect(PROMPT),
+        Step::Send("(def asyncio ($py \"asyncio\"))\r"),
+        Step::Expect(PROMPT),
+        Step::Send("(def slow (asyncio.create-task (asyncio.sleep 30)))\r"),
+        Step::Expect(PROMPT),
+        Step::Send("(await slow)\r"),
+        Step::WaitCooked,
+        Step::Sleep(0.3),
+        Step::Send("\x03"),
+        Step::Expect("KeyboardInterrupt"),
+        Step::Expect(PROMPT),
+        Step::Send("((. slow cancelled))\r"),
+        Step::ExpectRe(&line("true")),
+        Step::Expect(PROMPT),
+        Step::Send("(await (asyncio.sleep 0.01 \"still works\"))\r"),
+        Step::ExpectRe(&line("\"still works\"")),
+        Step::Expect(PROMPT),
+        Step::Send("\x04"),
+        Step::ExpectExit,
+    ]);
+    assert_exit_0(&r);
+}
+
+#[test]
 fn ctrl_c_interrupts_python_twice_in_one_session() {
     let dir = TempDir::new("py-ctrl-c-twice");
     let r = Pty::repl(dir.path()).run(&[

@@ -22,6 +22,9 @@ pub struct PyFailure {
     pub exception: Option<HandleId>,
     /// It was a `KeyboardInterrupt`.
     pub interrupt: bool,
+    /// The exception stands for a Lisp error a callback raised (the token its
+    /// [`CallbackFailure::Lisp`] carried): the Lisp side gets that error back as it was.
+    pub lisp_error: Option<u64>,
 }
 
 /// A description of a handle for display: `numpy.ndarray`, `repr(...)`, `str(...)`.
@@ -30,6 +33,17 @@ pub struct Description {
     pub type_name: String,
     pub repr: String,
     pub str: String,
+}
+
+/// What [`Backend::describe`] is asked for besides the type name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    /// Only the type (`type-of`).
+    Type,
+    /// `repr(obj)`, cut after this many characters (0: whole).
+    Repr(usize),
+    /// `str(obj)`.
+    Str,
 }
 
 /// Requests made, and nanoseconds inside Python and in the bridge (conversion, dispatch).
@@ -76,7 +90,9 @@ pub trait Backend {
     fn lend_buffer(&self, b: &Rc<SharedBuffer>, shape: Option<Vec<usize>>) -> ArrayRef;
     /// Memory a result named (a view of an ndarray), handed to the Lisp side once.
     fn claim_buffer(&self, r: &ArrayRef) -> Option<Rc<SharedBuffer>>;
-    fn describe(&self, h: HandleId, repr_limit: usize) -> Option<Description>;
+    /// The type name of a handle's object, and what `want` asks for of its text (the rest is
+    /// left empty: `__repr__` and `__str__` are user code, run only when needed).
+    fn describe(&self, h: HandleId, want: Want) -> Option<Description>;
     /// `traceback.format_exception` of an exception handle (empty if not one).
     fn format_exception(&self, h: HandleId) -> String;
     /// The class names along the MRO of a handle's type (`catch` matches subclasses).
@@ -98,6 +114,11 @@ pub trait Backend {
     /// Captures Python's `sys.stdout`/`sys.stderr` into `hook`, or (with `None`) lets them write
     /// to the process's own streams.
     fn set_output(&self, hook: Option<OutputHook>);
+    /// Whether Python's `sys.stdout` is no longer the stream it was (or the capture this
+    /// backend installed): the Lisp's printing then goes through Python.
+    fn stdout_redirected(&self) -> bool {
+        false
+    }
     /// Ends the backend at process exit: frees every object the Lisp side held, then runs the
     /// interpreter's own exit work (`atexit` handlers, flushing and closing files). Called once,
     /// on the owner thread, after the session's Lisp values are gone; the backend is unusable
@@ -111,8 +132,12 @@ pub trait Backend {
 /// Why a Lisp callback failed, as Python should see it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CallbackFailure {
-    /// A Lisp error: Python gets a `RuntimeError` with this text.
-    Lisp(String),
+    /// A Lisp error: Python gets a `RuntimeError` with this text, marked with the token so
+    /// that, if it comes back out of Python, the Lisp side finds the original error.
+    Lisp {
+        message: String,
+        token: u64,
+    },
     /// A Python exception raised inside the callback's own requests: re-raised as it was.
     Python(HandleId),
     Interrupt,

@@ -76,6 +76,20 @@ pub enum Step {
     AsHandle(WireValue),
     /// `builtins.NAME`: Python's own `int`, `list`, `slice`, ...
     Builtin(String),
+    /// A Python exception standing for a Lisp error: an instance of the builtin exception class
+    /// of that name (`ZeroDivisionError`, `TypeError`...), else of `RuntimeError`.
+    MakeException(String, String),
+    /// Whether the value is an iterator (`iter(x) is x`): single-pass, maybe infinite, so the
+    /// sequence functions stay lazy on it.
+    IsIterator(WireValue),
+    /// A lazy sequence function over iterators, as a Python iterator that pulls its input
+    /// only as it is itself pulled: `(map f it)`, `(filter pred it)`... Operands as the Lisp
+    /// function takes them (the function or count first, then the collections). A predicate's
+    /// answer is read with the Lisp's truth (only None and False are false).
+    LazySeq(LazySeqOp, Vec<WireValue>),
+    /// The exception instance `throw` raises: the value if it is one, an instance if it is an
+    /// exception class, else None.
+    Throwable(WireValue),
     /// `a OP b` with Python's operator protocol (`__add__`, then `__radd__`).
     Binary(BinaryOp, WireValue, WireValue),
     /// `a OP1 b OP2 c ...` with Python's chained-comparison semantics: each pair compared in
@@ -102,6 +116,37 @@ pub enum Step {
     /// A copy with the items added: appended to a list, added to a set, `(k, v)` pairs set in a
     /// mapping, concatenated to a tuple.
     Conj(WireValue, Vec<WireValue>),
+}
+
+/// The lazy sequence functions (see [`Step::LazySeq`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LazySeqOp {
+    Map,
+    Filter,
+    Remove,
+    Keep,
+    TakeWhile,
+    DropWhile,
+    Mapcat,
+    Partition,
+    Drop,
+}
+
+impl LazySeqOp {
+    /// Its name in the worker protocol and the Python helpers.
+    pub fn name(self) -> &'static str {
+        match self {
+            LazySeqOp::Map => "map",
+            LazySeqOp::Filter => "filter",
+            LazySeqOp::Remove => "remove",
+            LazySeqOp::Keep => "keep",
+            LazySeqOp::TakeWhile => "take_while",
+            LazySeqOp::DropWhile => "drop_while",
+            LazySeqOp::Mapcat => "mapcat",
+            LazySeqOp::Partition => "partition",
+            LazySeqOp::Drop => "drop",
+        }
+    }
 }
 
 /// Python's binary operators.

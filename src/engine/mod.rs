@@ -90,6 +90,11 @@ impl Engine {
             for b in crate::interop::builtins::BUILTINS {
                 vm.define(b.name, Value::Builtin(b));
             }
+            // `builtins.ValueError` and friends without an import.
+            vm.define(
+                "builtins",
+                Lazy::import(vm.host.clone(), "builtins", Span::default()),
+            );
             for name in crate::interop::builtins::PYTHON_GLOBALS {
                 let builtins = Lazy::import(vm.host.clone(), "builtins", Span::default());
                 let v = Lazy::attr(&vm.host, builtins, vec![name.to_string()], Span::default());

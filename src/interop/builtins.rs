@@ -70,6 +70,13 @@ pub static BUILTINS: &[Builtin] = &[
         "(py-call f args...): calls a Python callable (also with :key value pairs)."
     ),
     defvm!(
+        "py-iterator?",
+        1,
+        Some(1),
+        is_iterator,
+        "Is it a Python iterator (single-pass: a generator, itertools.count, a file)?"
+    ),
+    defvm!(
         "slice",
         0,
         Some(3),
@@ -156,6 +163,14 @@ fn await_value(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 fn py_call(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let span = vm.call_span;
     interop(vm)?.call_value(vm, &args[0], &args[1..], span)
+}
+
+fn is_iterator(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
+    if !args[0].is_host() {
+        return Ok(Value::Bool(false));
+    }
+    let host = vm.host.clone();
+    host.is_iterator(vm, &args[0]).map(Value::Bool)
 }
 
 /// `(slice)`, `(slice start)`, `(slice start stop)`, `(slice start stop step)`: Python's

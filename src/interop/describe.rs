@@ -2,6 +2,7 @@
 //! of attribute names, the `:handles` listing, and tracebacks for errors.
 
 use super::*;
+use crate::bridge::backend::Want;
 
 /// Text for printing a handle: `#<py numpy.ndarray h3 array([0., 0., 0.])>` (readable) or
 /// Python's `str(obj)` (display).
@@ -9,7 +10,8 @@ pub(super) fn describe(i: &Interop, r: &HostRef, readable: bool) -> String {
     let Some(b) = i.backend.borrow().clone() else {
         return format!("#<py h{}>", r.id.index);
     };
-    match b.describe(r.id, 80) {
+    let want = if readable { Want::Repr(80) } else { Want::Str };
+    match b.describe(r.id, want) {
         Some(d) if readable => format!("#<py {} h{} {}>", d.type_name, r.id.index, d.repr),
         Some(d) => d.str,
         None => format!("#<py h{} released>", r.id.index),
@@ -42,7 +44,7 @@ pub(super) fn type_name(i: &Interop, r: &HostRef) -> String {
     i.backend
         .borrow()
         .as_ref()
-        .and_then(|b| b.describe(r.id, 1))
+        .and_then(|b| b.describe(r.id, Want::Type))
         .map_or_else(|| "py-object".to_string(), |d| d.type_name)
 }
 
@@ -76,7 +78,10 @@ impl Interop {
         };
         b.list_handles()
             .into_iter()
-            .filter_map(|id| b.describe(id, 60).map(|d| (id.index, d.type_name, d.repr)))
+            .filter_map(|id| {
+                b.describe(id, Want::Repr(60))
+                    .map(|d| (id.index, d.type_name, d.repr))
+            })
             .collect()
     }
 

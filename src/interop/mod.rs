@@ -44,6 +44,8 @@ pub struct Interop {
     output: RefCell<Option<OutputHook>>,
     /// Called once the backend has started (the CLI puts its SIGINT handler back).
     on_start: RefCell<Option<Box<dyn Fn()>>>,
+    /// Lisp errors raised inside callbacks during this top-level form (see `keep_lisp_error`).
+    lisp_errors: RefCell<Vec<Exn>>,
 }
 
 impl Interop {
@@ -57,6 +59,7 @@ impl Interop {
             epoch: Cell::new(0),
             output: RefCell::new(None),
             on_start: RefCell::new(None),
+            lisp_errors: RefCell::new(Vec::new()),
         })
     }
 
@@ -145,6 +148,7 @@ impl Interop {
 
     /// Between top-level forms: let other Python threads run.
     pub fn detach(&self) {
+        self.lisp_errors.borrow_mut().clear();
         if let Some(b) = self.backend.borrow().as_ref() {
             b.detach();
         }
@@ -212,31 +216,69 @@ impl Interop {
         if let Some(w) = plain(v) {
             return Ok(w);
         }
+        self.to_wire_nested(vm, v, steps, spans, span, 0)
+    }
+
+    /// `to_wire` for a value `depth` collections deep.
+    fn to_wire_nested(
+        &self,
+        vm: &mut Vm,
+        v: &Value,
+        steps: &mut Vec<Step>,
+        spans: &mut Vec<Span>,
+        span: Span,
+        depth: usize,
+    ) -> Result<WireValue, Exn> {
+        if let Some(w) = plain(v) {
+            return Ok(w);
+        }
+        if depth >= MAX_CONVERSION_DEPTH {
+            return Err(LispError::new(
+                ErrorKind::Recursion,
+                format!(
+                    "Lisp data nested deeper than {MAX_CONVERSION_DEPTH} levels cannot be passed to Python"
+                ),
+            )
+            .at(span));
+        }
+        let d = depth + 1;
         Ok(match v {
             Value::Big(b) => WireValue::BigInt(b.to_string()),
             Value::Symbol(s) | Value::Keyword(s) => WireValue::Str(s.name().to_string()),
             Value::List(l) => WireValue::List(
                 l.iter()
-                    .map(|x| self.to_wire(vm, x, steps, spans, span))
+                    .map(|x| self.to_wire_nested(vm, x, steps, spans, span, d))
                     .collect::<Result<_, _>>()?,
             ),
             Value::Vector(items) => WireValue::List(
                 items
                     .iter()
-                    .map(|x| self.to_wire(vm, x, steps, spans, span))
+                    .map(|x| self.to_wire_nested(vm, x, steps, spans, span, d))
                     .collect::<Result<_, _>>()?,
             ),
             Value::Map(m) => {
                 let mut pairs = Vec::with_capacity(m.len());
                 for (k, x) in m.iter() {
                     pairs.push((
-                        self.to_wire(vm, k, steps, spans, span)?,
-                        self.to_wire(vm, x, steps, spans, span)?,
+                        self.to_wire_nested(vm, k, steps, spans, span, d)?,
+                        self.to_wire_nested(vm, x, steps, spans, span, d)?,
                     ));
                 }
                 WireValue::Dict(pairs)
             }
             Value::Lazy(l) => self.lazy_steps(vm, l, steps, spans)?,
+            // A caught error is its Python exception object; a Lisp error becomes a Python
+            // exception of the builtin class of the same name (`ZeroDivisionError`...), so
+            // `contextlib.suppress` and `except` clauses see what Python would.
+            Value::Error(e) => match &e.host_exception {
+                Some(exc) => WireValue::Handle(exc.id),
+                None => {
+                    let name = e.kind.type_name().to_string();
+                    steps.push(Step::MakeException(name, e.message.clone()));
+                    spans.push(span);
+                    WireValue::Step(steps.len() - 1)
+                }
+            },
             Value::Array(b) => WireValue::Array(self.backend()?.lend_buffer(b, None)),
             // Lisp builtins named like Python's types mean Python's when passed to Python.
             Value::Builtin(b) if PYTHON_NAMED.contains(&b.name) => {
@@ -252,7 +294,7 @@ impl Interop {
             }
             Value::Cell(c) => {
                 let inner = c.borrow().clone();
-                self.to_wire(vm, &inner, steps, spans, span)?
+                self.to_wire_nested(vm, &inner, steps, spans, span, d)?
             }
             other => {
                 return Err(LispError::new(
@@ -307,7 +349,22 @@ impl Interop {
         }
     }
 
+    /// Keeps a Lisp error raised by a callback, for when it comes back out of Python; the
+    /// token Python's exception carries. Kept until the end of the top-level form.
+    fn keep_lisp_error(&self, e: Exn) -> u64 {
+        let mut kept = self.lisp_errors.borrow_mut();
+        kept.push(e);
+        kept.len() as u64
+    }
+
     fn failure_to_error(&self, f: PyFailure, spans: &[Span]) -> Exn {
+        if let Some(tok) = f.lisp_error {
+            let kept = self.lisp_errors.borrow();
+            if let Some(e) = (tok as usize).checked_sub(1).and_then(|i| kept.get(i)) {
+                // The callback's own error, as it was raised in the Lisp.
+                return Box::new((**e).clone());
+            }
+        }
         let span = spans.get(f.step).or(spans.last()).copied();
         let kind = if f.interrupt {
             ErrorKind::Interrupt
@@ -359,6 +416,9 @@ impl Interop {
     }
 }
 
+/// How deeply nested Lisp data may be to be converted for Python (as the backends' own limit).
+const MAX_CONVERSION_DEPTH: usize = 1000;
+
 /// Lisp builtins that stand for Python's builtins of the same name when passed to Python
 /// (`(np.zeros 3 :dtype int)`, `(collections.defaultdict list)`).
 const PYTHON_NAMED: &[&str] = &[
@@ -408,13 +468,15 @@ impl CallbackHost for VmHost<'_> {
         kwargs: Vec<(String, WireValue)>,
     ) -> Result<WireValue, CallbackFailure> {
         let Some(f) = self.vm.callbacks.get(&id.0).cloned() else {
-            return Err(CallbackFailure::Lisp(format!(
-                "Lisp function #{} is gone",
-                id.0
-            )));
+            return Err(CallbackFailure::Lisp {
+                message: format!("Lisp function #{} is gone", id.0),
+                token: 0,
+            });
         };
-        let lisp_failure =
-            |e: Exn| CallbackFailure::Lisp(format!("{}: {}", e.kind.type_name(), e.message));
+        let lisp_failure = |e: Exn| CallbackFailure::Lisp {
+            message: format!("{}: {}", e.kind.type_name(), e.message),
+            token: self.interop.keep_lisp_error(e),
+        };
         let interop = self.interop;
         let b = interop.backend().map_err(lisp_failure)?;
         let mut lisp_args: Vec<Value> = args
@@ -591,6 +653,11 @@ impl Host for Interop {
         self.host_op(vm, op, args, span)
     }
 
+    fn is_iterator(&self, vm: &mut Vm, v: &Value) -> Result<bool, Exn> {
+        let span = vm.call_span;
+        self.is_iterator_value(vm, v, span)
+    }
+
     fn set_item(
         &self,
         vm: &mut Vm,
@@ -614,5 +681,30 @@ impl Host for Interop {
         if let Ok(b) = self.backend() {
             b.attach();
         }
+    }
+
+    fn write_stdout(&self, vm: &mut Vm, text: &str) -> Option<Result<(), Exn>> {
+        let redirected = self
+            .backend
+            .borrow()
+            .as_ref()
+            .is_some_and(|b| b.stdout_redirected());
+        if !redirected {
+            return None;
+        }
+        // `print(text, end="")` writes to whatever `sys.stdout` is now.
+        let span = vm.call_span;
+        let steps = vec![
+            Step::Builtin("print".into()),
+            Step::Call(
+                WireValue::Step(0),
+                vec![WireValue::Str(text.to_string())],
+                vec![("end".into(), WireValue::Str(String::new()))],
+            ),
+        ];
+        Some(
+            self.run(vm, steps, &[span, span], ResultMode::Auto)
+                .map(|_| ()),
+        )
     }
 }

@@ -3,7 +3,21 @@
 //! steps; item assignment and deletion; Lisp vectors as tuple keys.
 
 use super::*;
-use crate::runtime::value::{Arith, Compare, HostOp, List};
+use crate::runtime::value::{Arith, Compare, HostOp, LazyOp, List};
+
+fn lazy_op(op: LazyOp) -> LazySeqOp {
+    match op {
+        LazyOp::Map => LazySeqOp::Map,
+        LazyOp::Filter => LazySeqOp::Filter,
+        LazyOp::Remove => LazySeqOp::Remove,
+        LazyOp::Keep => LazySeqOp::Keep,
+        LazyOp::TakeWhile => LazySeqOp::TakeWhile,
+        LazyOp::DropWhile => LazySeqOp::DropWhile,
+        LazyOp::Mapcat => LazySeqOp::Mapcat,
+        LazyOp::Partition => LazySeqOp::Partition,
+        LazyOp::Drop => LazySeqOp::Drop,
+    }
+}
 
 fn binary_op(a: Arith) -> BinaryOp {
     match a {
@@ -149,6 +163,32 @@ impl Interop {
                 r.push(Step::Binary(op, x, WireValue::Int(1)));
             }
             HostOp::Get | HostOp::Nth => return self.get(vm, op, args, span),
+            HostOp::Lazy(l) => {
+                let operands = r.values(vm, args)?;
+                r.push(Step::LazySeq(lazy_op(l), operands));
+                return r.run(vm, ResultMode::Handle);
+            }
+            HostOp::Throw => {
+                let x = r.value(vm, &args[0])?;
+                r.push(Step::Throwable(x));
+                return Err(match r.run(vm, ResultMode::Auto)? {
+                    Value::Host(exc) => {
+                        let d = exc.host.describe(&exc, false);
+                        let mut e = LispError::new(ErrorKind::Host(exc.host.type_name(&exc)), d);
+                        e.host_exception = Some(exc);
+                        e.at(span)
+                    }
+                    // Not an exception: thrown as a Lisp value, as any other.
+                    _ => {
+                        let mut e = LispError::new(
+                            ErrorKind::Thrown,
+                            crate::runtime::printer::readable(&args[0]),
+                        );
+                        e.payload = Some(args[0].clone());
+                        e.at(span)
+                    }
+                });
+            }
             HostOp::Count => {
                 let x = r.value(vm, &args[0])?;
                 r.push(Step::Len(x));
@@ -241,6 +281,19 @@ impl Interop {
             }
             other => other,
         }
+    }
+
+    /// Whether a Python value is an iterator (`iter(x) is x`).
+    pub(super) fn is_iterator_value(
+        &self,
+        vm: &mut Vm,
+        v: &Value,
+        span: Span,
+    ) -> Result<bool, Exn> {
+        let mut r = self.request(span);
+        let x = r.value(vm, v)?;
+        r.push(Step::IsIterator(x));
+        Ok(r.run(vm, ResultMode::Auto)?.truthy())
     }
 
     /// `(set! (get target key) v)`.

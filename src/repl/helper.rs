@@ -47,6 +47,39 @@ fn is_delimiter(c: char) -> bool {
         )
 }
 
+/// The attribute names offered after `value.path.`, asked of Python without running user code
+/// that could hang the line editor (TAB runs in raw mode, where Ctrl-C is a key, not a signal):
+///
+/// - an import chain (`np`, `np.linalg`: modules and what they hold) is completed with `dir()`;
+/// - a handle is completed only for its own attributes (never through a path: a property or
+///   `__getattr__` is user code), and with `dir()` only when its class's `__dir__` is not
+///   written in Python; otherwise from `dir()` of its class, which a user `__dir__` does not
+///   reach;
+/// - a chain that starts at a handle (`(. obj attr)`) is not run at all.
+fn python_attributes(
+    c: &Completions,
+    v: &crate::runtime::value::Value,
+    path: Vec<String>,
+) -> Vec<String> {
+    use crate::runtime::host::LazyRoot;
+    use crate::runtime::value::Value;
+    match v {
+        Value::Lazy(l) if matches!(l.root, LazyRoot::Import(_)) => c.completer.attributes(v, path),
+        Value::Host(_) if path.is_empty() => {
+            let class = || vec!["__class__".to_string()];
+            let dir_fn = c
+                .completer
+                .attributes(v, vec!["__class__".into(), "__dir__".into()]);
+            if dir_fn.iter().any(|n| n == "__code__") {
+                c.completer.attributes(v, class())
+            } else {
+                c.completer.attributes(v, Vec::new())
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
 impl Completer for ReplHelper {
     type Candidate = Pair;
 
@@ -69,9 +102,7 @@ impl Completer for ReplHelper {
             let head = parts.next().unwrap_or_default();
             if let Some(v) = c.python.get(head) {
                 let path: Vec<String> = parts.map(str::to_string).collect();
-                let mut found: Vec<Pair> = c
-                    .completer
-                    .attributes(v, path)
+                let mut found: Vec<Pair> = python_attributes(&c, v, path)
                     .into_iter()
                     .filter(|n| {
                         n.starts_with(partial) && (partial.starts_with('_') || !n.starts_with('_'))

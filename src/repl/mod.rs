@@ -21,6 +21,7 @@ use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
 
 /// The REPL's own settings (the engine's come from `EngineConfig`).
 #[derive(Clone, Debug)]
@@ -57,20 +58,34 @@ impl Session {
         let name = format!("<repl:{}>", self.count);
         let out = self.engine.output().clone();
         let color = self.color;
+        let mut cut = false;
         let result = self
             .engine
             .eval_with(&name, input, Show::Each, &mut |_, shown| {
                 if out.mid_line() {
                     out.write(Stream::Stdout, "\n");
                 }
-                let shown = if color {
+                if crate::runtime::interrupt::INTERRUPTED.load(Ordering::SeqCst) {
+                    // Ctrl-C while the value was being formatted: show none of it.
+                    cut = true;
+                    return;
+                }
+                let shown = if color && shown.len() <= COLOR_LIMIT {
                     helper::colorize(shown, None)
                 } else {
                     shown.to_string()
                 };
-                out.write(Stream::Stdout, &format!("{shown}\n"));
-                out.flush();
+                if !write_interruptibly(&*out, &shown) {
+                    cut = true;
+                }
             });
+        if cut {
+            // The flag stays set until the prompt (the loop clears it), so the rest of this
+            // input's forms stop too.
+            out.write(Stream::Stdout, "\n");
+            out.flush();
+            self.err("KeyboardInterrupt: printing stopped\n");
+        }
         for v in result.values {
             self.remember_value(v);
         }
@@ -114,6 +129,33 @@ impl Session {
             self.err(&format!("{line}\n"));
         }
     }
+}
+
+/// Values longer than this are shown without colour (colouring is a second pass over the text).
+const COLOR_LIMIT: usize = 1 << 20;
+
+/// How much of a shown value is written between two looks at the interrupt flag.
+const CHUNK: usize = 64 * 1024;
+
+/// Writes `text` and a newline in chunks, stopping at a Ctrl-C; false if it stopped.
+fn write_interruptibly(out: &dyn crate::runtime::output::Output, text: &str) -> bool {
+    let mut rest = text;
+    while !rest.is_empty() {
+        if crate::runtime::interrupt::INTERRUPTED.load(Ordering::SeqCst) {
+            return false;
+        }
+        let mut end = rest.len().min(CHUNK);
+        while !rest.is_char_boundary(end) {
+            end += 1;
+        }
+        let (chunk, tail) = rest.split_at(end);
+        out.write(Stream::Stdout, chunk);
+        out.flush();
+        rest = tail;
+    }
+    out.write(Stream::Stdout, "\n");
+    out.flush();
+    true
 }
 
 /// `$XDG_DATA_HOME/polyglot/history`, else `~/.local/share/polyglot/history`.

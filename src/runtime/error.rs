@@ -19,6 +19,8 @@ pub enum ErrorKind {
     Value,
     ZeroDivision,
     Overflow,
+    /// An allocation that cannot be had (`(float64array 10000000000000)`).
+    Memory,
     Index,
     Key,
     /// `(throw ...)` from Lisp code.
@@ -42,6 +44,7 @@ impl ErrorKind {
             ErrorKind::Value => "ValueError",
             ErrorKind::ZeroDivision => "ZeroDivisionError",
             ErrorKind::Overflow => "OverflowError",
+            ErrorKind::Memory => "MemoryError",
             ErrorKind::Index => "IndexError",
             ErrorKind::Key => "KeyError",
             ErrorKind::Thrown => "LispError",
@@ -63,6 +66,7 @@ impl ErrorKind {
             ErrorKind::Value => "polyglot::eval::value",
             ErrorKind::ZeroDivision => "polyglot::eval::zero_division",
             ErrorKind::Overflow => "polyglot::eval::overflow",
+            ErrorKind::Memory => "polyglot::eval::memory",
             ErrorKind::Index => "polyglot::eval::index",
             ErrorKind::Key => "polyglot::eval::key",
             ErrorKind::Thrown => "polyglot::eval::thrown",

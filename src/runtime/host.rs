@@ -66,6 +66,10 @@ pub trait Host {
     ) -> Result<Vec<Value>, Exn>;
     /// A builtin the host answers (`(get obj key)`, `(+ a 1)`, `(count obj)`): see `HostOp`.
     fn op(&self, vm: &mut Vm, op: HostOp, args: &[Value], span: Span) -> Result<Value, Exn>;
+    /// Whether a host value is an iterator (single-pass): sequence functions stay lazy on it.
+    fn is_iterator(&self, _vm: &mut Vm, _v: &Value) -> Result<bool, Exn> {
+        Ok(false)
+    }
     /// `(set! (get target key) v)`: `target[key] = v`.
     fn set_item(
         &self,
@@ -81,6 +85,12 @@ pub trait Host {
     fn del_attr(&self, vm: &mut Vm, target: Value, path: &[String], span: Span) -> Result<(), Exn>;
     /// Keeps the host attached for the rest of the top-level form (`batch`).
     fn attach(&self);
+    /// Writes Lisp output to the host's own stdout when the host has redirected it (Python's
+    /// `sys.stdout` replaced by `contextlib.redirect_stdout`, say); `None` when it has not, and
+    /// the Lisp writes to its sink as usual.
+    fn write_stdout(&self, _vm: &mut Vm, _text: &str) -> Option<Result<(), Exn>> {
+        None
+    }
 }
 
 /// A handle to a host object. Dropping the last Lisp reference queues its release.

@@ -158,7 +158,9 @@ impl Vm {
             .into_iter()
             .map(|s| s.name().to_string())
             .chain(symbol::SPECIAL_FORMS.iter().map(|s| s.to_string()));
-        if let Some(best) = did_you_mean(&name, candidates) {
+        if let Some(hint) = known_alternative(&name) {
+            e = e.with_help(hint);
+        } else if let Some(best) = did_you_mean(&name, candidates) {
             e = e.with_help(format!("did you mean `{best}`?"));
         }
         e
@@ -294,9 +296,19 @@ impl Vm {
             }
             BuiltinFn::Pure(f) => f(&self.stack[base..]),
             BuiltinFn::WithVm(f) => {
-                let args = self.stack.split_off(base);
+                let mut args = self.stack.split_off(base);
                 let saved = std::mem::replace(&mut self.call_span, span);
-                let r = f(self, args);
+                let host_answer =
+                    if matches!(b.host, HostArgs::None) || !args.iter().any(Value::is_host) {
+                        Ok(None)
+                    } else {
+                        self.host_args(b.host, &mut args, span)
+                    };
+                let r = match host_answer {
+                    Ok(None) => f(self, args),
+                    Ok(Some(v)) => Ok(v),
+                    Err(e) => Err(e),
+                };
                 self.call_span = saved;
                 r
             }
@@ -321,6 +333,21 @@ impl Vm {
             HostArgs::Any(op) if args.iter().any(Value::is_host) => {
                 let host = self.host.clone();
                 host.op(self, op, args, span).map(Some)
+            }
+            HostArgs::Iterators(op) => {
+                let host = self.host.clone();
+                for a in &args[1..] {
+                    if a.is_host() && host.is_iterator(self, a)? {
+                        return host.op(self, op, args, span).map(Some);
+                    }
+                }
+                // Re-iterable host collections (lists, arrays...): their items, eagerly.
+                for a in args[1..].iter_mut() {
+                    if a.is_host() {
+                        *a = Value::vector(host.items(self, a, None, span)?);
+                    }
+                }
+                Ok(None)
             }
             HostArgs::First(_) | HostArgs::Any(_) => Ok(None),
             HostArgs::Items(positions, pull) => {
@@ -424,6 +451,75 @@ pub fn describe_arity(min: usize, max: Option<usize>) -> String {
 }
 
 /// The closest candidate within a small edit distance, for "did you mean".
+/// Names from Python, Scheme, Common Lisp and Clojure that mean something else here, with what
+/// to write instead: consulted before the edit-distance guess.
+const ALTERNATIVES: &[(&str, &str)] = &[
+    ("len", "`count`: (count xs)"),
+    ("length", "`count`: (count xs)"),
+    ("size", "`count`: (count xs)"),
+    ("lambda", "`fn`: (fn [x] (* x x))"),
+    (
+        "define",
+        "`def` for values, `defn` for functions: (defn f [x] ...)",
+    ),
+    ("defun", "`defn`: (defn f [x] ...)"),
+    ("defvar", "`def`: (def name value)"),
+    ("setq", "`set!` to change a binding, `def` for a new global"),
+    ("setf", "`set!`: (set! name value)"),
+    ("begin", "`do`: (do a b)"),
+    ("progn", "`do`: (do a b)"),
+    ("elif", "`cond`: (cond test1 a test2 b :else c)"),
+    (
+        "else",
+        "`:else` as the last test of `cond`, or the third form of `if`",
+    ),
+    ("switch", "`cond`: (cond test1 a test2 b :else c)"),
+    ("case", "`cond`: (cond (= x 1) a (= x 2) b :else c)"),
+    ("None", "`nil`"),
+    ("null", "`nil`"),
+    ("True", "`true`"),
+    ("False", "`false`"),
+    ("import", "`($py \"module\")`: (def np ($py \"numpy\"))"),
+    ("require", "`($py \"module\")` for a Python module"),
+    ("printf", "`(println (format \"{} {}\" a b))`"),
+    ("puts", "`println`"),
+    ("display", "`print`, or `println` for a newline"),
+    ("newline", "`(println)`"),
+    (
+        "while",
+        "`loop`/`recur`, `dotimes` or `doseq`: (loop [i 0] (when (< i 3) (recur (inc i))))",
+    ),
+    (
+        "return",
+        "`if`/`when`/`cond` to choose the result: a function returns the value of its last form",
+    ),
+    ("car", "`first`"),
+    ("cdr", "`rest`"),
+    ("cadr", "`second`"),
+    ("null?", "`nil?` or `empty?`"),
+    ("eq?", "`=` (or `identical?` for the same object)"),
+    ("equal?", "`=`"),
+    ("eql", "`=`"),
+    ("string-append", "`str`: (str a b)"),
+    ("concatenate", "`str` for strings, `concat` for collections"),
+    ("append", "`concat` (or `conj` to add one item)"),
+    ("push", "`conj`: (conj v x)"),
+    ("foldl", "`reduce`: (reduce f init coll)"),
+    ("fold", "`reduce`: (reduce f init coll)"),
+    ("dict", "a map `{:a 1}` or `(hash-map :a 1)`"),
+    ("not-equal", "`not=`"),
+    ("raise", "`throw`: (throw \"message\")"),
+    ("except", "`catch` inside `try`: (try ... (catch e ...))"),
+];
+
+/// A known alternative for a name that is common in other languages.
+pub fn known_alternative(name: &str) -> Option<String> {
+    ALTERNATIVES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, alt)| format!("there is no `{name}` here; use {alt}"))
+}
+
 pub fn did_you_mean(name: &str, candidates: impl Iterator<Item = String>) -> Option<String> {
     let limit = (name.chars().count() / 3).clamp(1, 3);
     candidates
@@ -459,5 +555,8 @@ mod tests {
         assert_eq!(did_you_mean("pritnln", c).as_deref(), Some("println"));
         let c = ["println"].iter().map(|s| s.to_string());
         assert_eq!(did_you_mean("zzz", c), None);
+        assert!(known_alternative("len").is_some_and(|h| h.contains("count")));
+        assert!(known_alternative("None").is_some_and(|h| h.contains("nil")));
+        assert_eq!(known_alternative("count"), None);
     }
 }

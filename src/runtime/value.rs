@@ -105,12 +105,17 @@ pub struct Cons {
 }
 
 impl Drop for Cons {
-    // A long list would otherwise be dropped recursively, one stack frame per cell.
+    // A long list would otherwise be dropped recursively, one stack frame per cell; the heads
+    // go through `drop_child`, so lists nested through their *heads* are depth-safe too.
     fn drop(&mut self) {
+        drop_child(std::mem::take(&mut self.head));
         let mut next = self.tail.0.take();
         while let Some(rc) = next {
             match Rc::try_unwrap(rc) {
-                Ok(mut cell) => next = cell.tail.0.take(),
+                Ok(mut cell) => {
+                    drop_child(std::mem::take(&mut cell.head));
+                    next = cell.tail.0.take();
+                }
                 Err(_) => break,
             }
         }
@@ -172,6 +177,17 @@ pub struct Closure {
     pub captures: Box<[Value]>,
 }
 
+impl Drop for Closure {
+    // A chain of closures, each capturing the previous one, is freed without recursion.
+    fn drop(&mut self) {
+        if self.captures.iter().any(may_recurse) {
+            for v in std::mem::take(&mut self.captures).into_vec() {
+                drop_child(v);
+            }
+        }
+    }
+}
+
 pub type BuiltinResult = Result<Value, Box<LispError>>;
 
 /// How a builtin receives its arguments: `Pure` ones borrow them from the value stack (no
@@ -208,6 +224,9 @@ pub enum HostArgs {
     /// The host answers the whole call when any argument is a host object (operators:
     /// `(+ a 1)` is `a + 1`).
     Any(HostOp),
+    /// The host answers the whole call when an argument after the first is a host
+    /// *iterator* (single-pass, maybe infinite): `(map f it)` stays lazy.
+    Iterators(HostOp),
 }
 
 /// What a builtin means when the host answers it. The runtime names these operations without
@@ -231,9 +250,27 @@ pub enum HostOp {
     NotEqual,
     Identical,
     Truthy,
+    /// `(throw x)` of a host object: raised as that host exception.
+    Throw,
+    /// A sequence function that stays lazy on host iterators.
+    Lazy(LazyOp),
     BitNot,
     Inc,
     Dec,
+}
+
+/// The sequence functions that stay lazy on host iterators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LazyOp {
+    Map,
+    Filter,
+    Remove,
+    Keep,
+    TakeWhile,
+    DropWhile,
+    Mapcat,
+    Partition,
+    Drop,
 }
 
 /// The arithmetic and bitwise operators a host may overload.
@@ -326,7 +363,11 @@ impl Value {
             Value::Map(_) => "map".into(),
             Value::Func(_) | Value::Builtin(_) => "fn".into(),
             Value::Macro(_) => "macro".into(),
-            Value::Error(_) => "error".into(),
+            // A caught Python exception is of its Python class.
+            Value::Error(e) => match &e.host_exception {
+                Some(x) => x.host.type_name(x),
+                None => "error".into(),
+            },
             Value::Array(b) => format!("{}array", b.dtype().name()),
             Value::Host(r) => r.host.type_name(r),
             Value::Lazy(_) => "py-chain".into(),
@@ -534,44 +575,70 @@ thread_local! {
     static DEFERRED: RefCell<Vec<Value>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Nested vectors and maps would be freed recursively, one Rust frame per level: a vector
-/// nested 100,000 deep would overflow the stack. Past a fixed depth, inner collections are set
-/// aside and freed iteratively by the outermost drop.
-fn drop_nested(items: Vec<Value>) {
-    if items
-        .iter()
-        .all(|v| !matches!(v, Value::Vector(_) | Value::Map(_)))
-    {
+/// How many containers deep a drop recurses on the Rust stack before setting the rest aside.
+const DROP_NESTING: u32 = 128;
+
+/// Would dropping `v` free a container (and so recurse into its contents)? Only the last
+/// reference to a non-empty list, vector, map, closure with captures, cell or error does.
+fn may_recurse(v: &Value) -> bool {
+    match v {
+        Value::List(l) => l.0.as_ref().is_some_and(|c| Rc::strong_count(c) == 1),
+        Value::Vector(items) => Rc::strong_count(items) == 1 && !items.is_empty(),
+        Value::Map(m) => Rc::strong_count(m) == 1 && !m.is_empty(),
+        Value::Func(c) | Value::Macro(c) => Rc::strong_count(c) == 1 && !c.captures.is_empty(),
+        Value::Cell(c) => Rc::strong_count(c) == 1,
+        Value::Error(e) => Rc::strong_count(e) == 1,
+        _ => false,
+    }
+}
+
+/// Every container frees its contents through here, so freeing Lisp data never overflows the
+/// stack, however it is nested (lists through their heads or tails, vectors, maps, closures'
+/// captures, cells): past `DROP_NESTING` levels a value is set aside, and the outermost drop
+/// frees what was set aside, one value at a time.
+fn drop_child(v: Value) {
+    if !may_recurse(&v) {
         return;
     }
-    let depth = DROP_DEPTH.with(|d| d.get());
-    if depth >= 256 {
-        let _ = DEFERRED.try_with(|q| q.borrow_mut().extend(items));
+    let Ok(depth) = DROP_DEPTH.try_with(|d| d.get()) else {
+        return; // the thread is exiting: plain drop
+    };
+    if depth >= DROP_NESTING {
+        // If the thread is exiting, the closure (and `v` with it) is dropped plainly.
+        let _ = DEFERRED.try_with(move |q| q.borrow_mut().push(v));
         return;
     }
-    DROP_DEPTH.with(|d| d.set(depth + 1));
-    drop(items);
-    DROP_DEPTH.with(|d| d.set(depth));
+    // `try_with` throughout: values kept in other thread-locals may be freed after these are.
+    let _ = DROP_DEPTH.try_with(|d| d.set(depth + 1));
+    drop(v);
     if depth == 0 {
-        while let Some(next) = DEFERRED.with(|q| q.borrow_mut().pop()) {
+        // Still marked one level deep, so the values freed here set aside their own deep
+        // contents instead of starting a drain of their own.
+        while let Some(next) = DEFERRED.try_with(|q| q.borrow_mut().pop()).ok().flatten() {
             drop(next);
         }
     }
+    let _ = DROP_DEPTH.try_with(|d| d.set(depth));
 }
 
 impl Drop for Items {
     fn drop(&mut self) {
-        drop_nested(std::mem::take(&mut self.0));
+        if self.0.iter().any(may_recurse) {
+            for v in std::mem::take(&mut self.0) {
+                drop_child(v);
+            }
+        }
     }
 }
 
 impl Drop for Map {
     fn drop(&mut self) {
-        let nested = |v: &Value| matches!(v, Value::Vector(_) | Value::Map(_));
-        if !self.0.iter().any(|(k, v)| nested(k) || nested(v)) {
+        if !self.0.iter().any(|(k, v)| may_recurse(k) || may_recurse(v)) {
             return;
         }
-        let entries = std::mem::take(&mut self.0);
-        drop_nested(entries.into_iter().flat_map(|(k, v)| [k, v]).collect());
+        for (k, v) in std::mem::take(&mut self.0) {
+            drop_child(k);
+            drop_child(v);
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! Everything else in the core (`defn when cond dotimes ->` ...) is a macro in `lisp/prelude.lisp`.
 
 use super::convert::{datum_to_value, SpanTable};
+use super::destructure::{self, Pattern};
 use super::expr::*;
 use super::quasi;
 use crate::reader::{Datum, DatumKind};
@@ -117,6 +118,10 @@ impl<'vm> Analyzer<'vm> {
         id
     }
 
+    pub(crate) fn bind_local(&mut self, name: Sym) -> BindingId {
+        self.bind(name)
+    }
+
     fn push_scope(&mut self) {
         self.cur().scopes.push(Vec::new());
     }
@@ -188,6 +193,11 @@ impl<'vm> Analyzer<'vm> {
         let result = self.vm.apply(&Value::Func(mac), args);
         self.vm.call_span = saved;
         let result = result.map_err(|mut e| {
+            // A macro that rejects its input (`syntax-error`) blames the form it was given.
+            if e.kind == ErrorKind::Syntax {
+                e.span = Some(form.span);
+                e.trace.clear();
+            }
             // The macro's own frame names it; say that it ran as a macro.
             if let Some(last) = e.trace.last_mut() {
                 if Some(&last.function) == name.as_ref() {
@@ -390,18 +400,18 @@ impl<'vm> Analyzer<'vm> {
         self.expr(d, false)
     }
 
+    /// The `[pattern value ...]` or `((pattern value) ...)` pairs of `let` and `loop`.
     fn bindings_of<'d>(
         &self,
         d: &'d Datum,
         what: &str,
-    ) -> Result<Vec<(Sym, Span, &'d Datum)>, Exn> {
+    ) -> Result<Vec<(Pattern, Span, &'d Datum)>, Exn> {
         let bad = |span| {
             syntax_error(
                 format!("{what} bindings: write [a 1 b 2] or ((a 1) (b 2))"),
                 span,
             )
         };
-        let name_of = |d: &Datum| d.as_symbol().ok_or_else(|| bad(d.span));
         let mut out = Vec::new();
         match &d.kind {
             DatumKind::Vector(items) => {
@@ -409,14 +419,14 @@ impl<'vm> Analyzer<'vm> {
                     return Err(bad(d.span));
                 }
                 for pair in items.chunks(2) {
-                    out.push((name_of(&pair[0])?, pair[0].span, &pair[1]));
+                    out.push((destructure::parse(&pair[0])?, pair[0].span, &pair[1]));
                 }
             }
             DatumKind::List(items) => {
                 for item in items {
                     match &item.kind {
                         DatumKind::List(p) | DatumKind::Vector(p) if p.len() == 2 => {
-                            out.push((name_of(&p[0])?, p[0].span, &p[1]));
+                            out.push((destructure::parse(&p[0])?, p[0].span, &p[1]));
                         }
                         _ => return Err(bad(item.span)),
                     }
@@ -434,13 +444,25 @@ impl<'vm> Analyzer<'vm> {
         let pairs = self.bindings_of(spec, "let")?;
         self.push_scope();
         let mut bound = Vec::with_capacity(pairs.len());
-        for (name, _, value) in pairs {
-            let v = self.named_expr(value, name)?;
-            bound.push((self.bind(name), v));
-        }
-        let body = self.body(&args[1..], tail);
+        let r = self.let_bindings(&pairs, &mut bound);
+        let body = r.and_then(|()| self.body(&args[1..], tail));
         self.pop_scope();
         Ok(Expr::Let(bound, Box::new(body?)))
+    }
+
+    fn let_bindings(
+        &mut self,
+        pairs: &[(Pattern, Span, &Datum)],
+        bound: &mut Vec<(BindingId, Expr)>,
+    ) -> Result<(), Exn> {
+        for (pat, pspan, value) in pairs {
+            let v = match pat {
+                Pattern::Name(name) => self.named_expr(value, *name)?,
+                _ => self.expr(value, false)?,
+            };
+            self.bind_pattern(pat, v, *pspan, bound)?;
+        }
+        Ok(())
     }
 
     fn loop_form(&mut self, args: &[Datum], span: Span, tail: bool) -> Result<Expr, Exn> {
@@ -448,26 +470,87 @@ impl<'vm> Analyzer<'vm> {
             return Err(syntax_error("usage: (loop [name init ...] body...)", span));
         };
         let pairs = self.bindings_of(spec, "loop")?;
+        if pairs.iter().all(|(p, _, _)| p.is_name()) {
+            self.push_scope();
+            let mut bound = Vec::with_capacity(pairs.len());
+            for (pat, _, value) in &pairs {
+                let Pattern::Name(name) = pat else {
+                    unreachable!("checked: only names")
+                };
+                let v = self.expr(value, false)?;
+                bound.push((self.bind(*name), v));
+            }
+            let r = self.loop_body(bound, Vec::new(), &args[1..], tail);
+            self.pop_scope();
+            return r;
+        }
+        // With patterns, as Clojure does: the initial values are bound (and destructured)
+        // first, then the loop rebinds one hidden local per pattern and destructures it again
+        // on every iteration, so `recur` takes one value per binding form.
+        self.push_scope();
+        let mut outer = Vec::new();
+        let mut roots = Vec::with_capacity(pairs.len());
+        for (pat, pspan, value) in &pairs {
+            let v = self.expr(value, false)?;
+            roots.push(self.bind_pattern(pat, v, *pspan, &mut outer)?);
+        }
         self.push_scope();
         let mut bound = Vec::with_capacity(pairs.len());
-        for (name, _, value) in pairs {
-            let v = self.expr(value, false)?;
-            bound.push((self.bind(name), v));
+        let mut again = Vec::new();
+        for ((pat, pspan, _), root) in pairs.iter().zip(roots) {
+            let name = match pat {
+                Pattern::Name(n) => *n,
+                _ => destructure::hidden("loop"),
+            };
+            let b = self.bind(name);
+            bound.push((b, Expr::Local(root, *pspan)));
+            if !pat.is_name() {
+                again.push((pat, b, *pspan));
+            }
         }
+        let r = self.loop_body(bound, again, &args[1..], tail);
+        self.pop_scope();
+        self.pop_scope();
+        Ok(Expr::Let(outer, Box::new(r?)))
+    }
+
+    /// The loop over `bound`, its body destructuring the `again` patterns on each iteration.
+    fn loop_body(
+        &mut self,
+        bound: Vec<(BindingId, Expr)>,
+        again: Vec<(&Pattern, BindingId, Span)>,
+        body: &[Datum],
+        tail: bool,
+    ) -> Result<Expr, Exn> {
         let targets = bound.iter().map(|(b, _)| *b).collect();
         self.cur().loops.push(targets);
         if !tail {
             self.cur().non_tail_loops += 1;
         }
-        let body = self.body(&args[1..], true);
+        self.push_scope();
+        let mut inner = Vec::new();
+        let mut r = Ok(());
+        for (pat, b, pspan) in again {
+            if let Err(e) = self.bind_pattern(pat, Expr::Local(b, pspan), pspan, &mut inner) {
+                r = Err(e);
+                break;
+            }
+        }
+        let body = r.and_then(|()| self.body(body, true));
+        self.pop_scope();
         if !tail {
             self.cur().non_tail_loops -= 1;
         }
         self.cur().loops.pop();
-        self.pop_scope();
+        let body = body?;
+        let body = if inner.is_empty() {
+            body
+        } else {
+            Expr::Let(inner, Box::new(body))
+        };
         Ok(Expr::Loop(Box::new(LoopExpr {
             bindings: bound,
-            body: body?,
+            body,
         })))
     }
 
@@ -541,15 +624,14 @@ impl<'vm> Analyzer<'vm> {
             _ => return Err(syntax_error(usage, params_d.span)),
         };
         let mut names = Vec::new();
+        let mut patterns: Vec<(usize, Pattern, Span)> = Vec::new();
         let mut rest = None;
+        let mut rest_pattern = None;
         let mut i = 0;
         while i < params_items.len() {
             let p = &params_items[i];
-            let Some(s) = p.as_symbol() else {
-                return Err(syntax_error("a parameter must be a symbol", p.span));
-            };
-            if s == sym::AMP {
-                let Some(r) = params_items.get(i + 1).and_then(Datum::as_symbol) else {
+            if p.as_symbol() == Some(sym::AMP) {
+                let Some(r) = params_items.get(i + 1) else {
                     return Err(syntax_error(
                         "`&` must be followed by one rest parameter",
                         p.span,
@@ -558,10 +640,31 @@ impl<'vm> Analyzer<'vm> {
                 if i + 2 != params_items.len() {
                     return Err(syntax_error("only one parameter may follow `&`", p.span));
                 }
-                rest = Some(r);
+                match destructure::parse(r)? {
+                    Pattern::Name(s) => rest = Some(s),
+                    pat => {
+                        rest = Some(destructure::hidden("rest"));
+                        rest_pattern = Some((pat, r.span));
+                    }
+                }
                 break;
             }
-            names.push(s);
+            match destructure::parse(p).map_err(|e| {
+                if p.as_symbol().is_none() && !matches!(p.kind, DatumKind::Vector(_) | DatumKind::Map(_)) {
+                    syntax_error(
+                        format!("a parameter must be a symbol or a destructuring pattern ([a b] or {{:keys [a]}}), not `{}`", crate::runtime::printer::readable(&datum_to_value(p))),
+                        p.span,
+                    )
+                } else {
+                    e
+                }
+            })? {
+                Pattern::Name(s) => names.push(s),
+                pat => {
+                    patterns.push((names.len(), pat, p.span));
+                    names.push(destructure::hidden("arg"));
+                }
+            }
             i += 1;
         }
         let id = self.fns.len();
@@ -583,14 +686,36 @@ impl<'vm> Analyzer<'vm> {
         let mut recur_targets = params.clone();
         recur_targets.extend(rest_b);
         self.cur().params = recur_targets;
-        let body = self.body(&args[1..], true);
+        let mut unpack = Vec::new();
+        let mut r = Ok(());
+        for (i, pat, pspan) in &patterns {
+            if let Err(e) =
+                self.bind_pattern(pat, Expr::Local(params[*i], *pspan), *pspan, &mut unpack)
+            {
+                r = Err(e);
+                break;
+            }
+        }
+        if let (Ok(()), Some((pat, pspan)), Some(rb)) = (&r, &rest_pattern, rest_b) {
+            let v = self.rest_pattern_value(pat, rb, *pspan);
+            if let Err(e) = self.bind_pattern(pat, v, *pspan, &mut unpack) {
+                r = Err(e);
+            }
+        }
+        let body = r.and_then(|()| self.body(&args[1..], true));
         let ctx = self.ctx.pop().expect("pushed above");
+        let body = body?;
+        let body = if unpack.is_empty() {
+            body
+        } else {
+            Expr::Let(unpack, Box::new(body))
+        };
         Ok(Rc::new(FnExpr {
             id,
             name,
             params,
             rest: rest_b,
-            body: body?,
+            body,
             span,
             self_recur: ctx.self_recur,
         }))

@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod convert;
+pub mod destructure;
 pub mod expr;
 pub mod py;
 pub mod quasi;

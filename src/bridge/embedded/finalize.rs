@@ -24,6 +24,9 @@ impl EmbeddedBackend {
         if unsafe { ffi::Py_IsInitialized() } == 0 {
             return None;
         }
+        // Threads still waiting to call into the Lisp get a RuntimeError instead of a hang
+        // (finalization joins non-daemon threads).
+        self.state.mailbox.close();
         // Give back the GILState taken by the first request (and drain pyo3's deferred pool).
         self.detach();
         let s = &self.state;

@@ -17,6 +17,7 @@ mod finalize;
 mod init;
 mod ops;
 mod output;
+mod threads;
 
 use crate::bridge::backend::*;
 use crate::bridge::handles::{HandleTable, ReleaseQueue};
@@ -30,7 +31,7 @@ use pyo3::types::{PyDict, PyModule, PyString, PyTuple, PyType};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::Path;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -40,16 +41,67 @@ pub use init::{choose_python, LINKED_VERSION};
 const HELPERS: &str = r#"
 import traceback
 _loop = None
-def run_awaitable(x):
+def session_loop():
+    # One event loop for the whole session, also the one asyncio.gather and ensure_future
+    # pick up outside a running loop, so tasks and futures live across top-level forms.
     global _loop
+    import asyncio, warnings
+    if _loop is None or _loop.is_closed():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            try:
+                _loop = asyncio.get_event_loop()
+            except RuntimeError:
+                _loop = None
+        if _loop is None or _loop.is_closed():
+            _loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(_loop)
+    return _loop
+def patch_asyncio():
+    # asyncio.create_task outside a running loop (a top-level form) schedules the task on the
+    # session's loop, as a notebook's always-running loop would.
+    import asyncio
+    if getattr(asyncio.create_task, '_polyglot', False):
+        return
+    original = asyncio.create_task
+    def create_task(coro, **kw):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return session_loop().create_task(coro, **kw)
+        return original(coro, **kw)
+    create_task._polyglot = True
+    create_task.__doc__ = original.__doc__
+    asyncio.create_task = create_task
+def run_awaitable(x):
     import asyncio, inspect
     if not inspect.isawaitable(x):
         return x
-    if _loop is None or _loop.is_closed():
-        _loop = asyncio.new_event_loop()
-    async def _wrap():
-        return await x
-    return _loop.run_until_complete(_wrap())
+    loop = session_loop()
+    if inspect.iscoroutine(x):
+        task = loop.create_task(x)
+    else:
+        task = asyncio.ensure_future(x, loop=loop)
+    try:
+        return loop.run_until_complete(task)
+    except KeyboardInterrupt:
+        # Ctrl-C cancels the awaited task; the loop and the other tasks stay usable.
+        task.cancel()
+        try:
+            loop.run_until_complete(task)
+        except BaseException:
+            pass
+        raise
+def throwable(x):
+    if isinstance(x, type) and issubclass(x, BaseException):
+        x = x()
+    return x if isinstance(x, BaseException) else None
+import builtins as _builtins
+def make_exception(name, message):
+    cls = getattr(_builtins, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+        cls = RuntimeError
+    return cls(message)
 def format_exc(e):
     return ''.join(traceback.format_exception(type(e), e, e.__traceback__))
 def as_nd(mem, dtype, shape):
@@ -69,8 +121,6 @@ def type_name(t):
 type CachedAttr = (Py<PyAny>, Py<PyAny>, Instant);
 
 pub(crate) struct State {
-    /// This state itself, for the callables it hands to Python.
-    me: Weak<State>,
     owner: OwnerId,
     handles: RefCell<HandleTable<Py<PyAny>>>,
     queue: ReleaseQueue,
@@ -86,14 +136,31 @@ pub(crate) struct State {
     requests_since_drain: Cell<u32>,
     /// The host of the running request, for Lisp callbacks.
     host: callback::HostSlot,
-    /// Callbacks whose Python objects were freed, for the host to drop.
-    released_callbacks: RefCell<Vec<u32>>,
+    /// Calls of Lisp functions from other threads, and callbacks freed on any thread.
+    mailbox: std::sync::Arc<threads::Mailbox>,
     /// Typed arrays the Lisp side lent to the running request.
     lent: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
     /// Views of ndarrays that results named, until the Lisp side claims them.
     returned: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
     /// Where this session's Python output goes (`None`: the process's streams).
     output: RefCell<Option<OutputHook>>,
+    /// `sys.stdout` as this session set it up (the address): anything else is a redirection.
+    stdout_baseline: Cell<usize>,
+}
+
+/// Runs `f` marked as running Python code, so that Ctrl-C raises KeyboardInterrupt in it.
+fn in_python<R>(f: impl FnOnce() -> R) -> R {
+    let was = IN_PYTHON.swap(true, Ordering::Relaxed);
+    let r = f();
+    IN_PYTHON.store(was, Ordering::Relaxed);
+    r
+}
+
+/// The address of `sys.stdout` now (0 when unset). Call attached to the interpreter.
+fn current_stdout() -> usize {
+    // SAFETY: called attached; PySys_GetObject returns a borrowed reference or null, and only
+    // its address is kept.
+    unsafe { ffi::PySys_GetObject(c"stdout".as_ptr()) as usize }
 }
 
 /// Owner numbers of backend instances in this process.
@@ -178,13 +245,13 @@ impl EmbeddedBackend {
                 None,
                 None,
             );
-            Ok((namespace, helpers.unbind()))
+            let main_thread = threads::install_wakeup(py);
+            Ok((namespace, helpers.unbind(), current_stdout(), main_thread))
         })
         .map_err(|e| format!("Python started but could not be set up: {e}"))?;
-        let (namespace, helpers) = state;
+        let (namespace, helpers, stdout, main_thread) = state;
         crate::bridge::interrupt::set_python_hook(interrupt_python);
-        let state = Rc::new_cyclic(|me| State {
-            me: me.clone(),
+        let state = Rc::new(State {
             owner,
             handles: RefCell::new(HandleTable::new(owner)),
             queue: ReleaseQueue::default(),
@@ -198,11 +265,13 @@ impl EmbeddedBackend {
             timing: Cell::new(false),
             requests_since_drain: Cell::new(0),
             host: Cell::new(None),
-            released_callbacks: RefCell::new(Vec::new()),
+            mailbox: std::sync::Arc::new(threads::Mailbox::for_this_thread(main_thread)),
             lent: RefCell::new(HashMap::new()),
             returned: RefCell::new(HashMap::new()),
             output: RefCell::new(None),
+            stdout_baseline: Cell::new(stdout),
         });
+        threads::register(&state);
         Ok(EmbeddedBackend { state })
     }
 }
@@ -228,7 +297,13 @@ impl State {
                 }
             }
         }
-        let released = std::mem::take(&mut *self.released_callbacks.borrow_mut());
+        let released = std::mem::take(
+            &mut *self
+                .mailbox
+                .released
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
         for id in released {
             host.release_callback(CallbackId(id));
         }
@@ -281,6 +356,9 @@ impl State {
                     return Ok(m.bind(py).clone());
                 }
                 let m = py.import(name.as_str())?.into_any();
+                if name == "asyncio" {
+                    self.helper(py, "patch_asyncio")?.call0()?;
+                }
                 self.imports
                     .borrow_mut()
                     .insert(name.clone(), m.clone().unbind());
@@ -365,6 +443,10 @@ impl State {
             }
         }
         let message = value.str().map(|s| s.to_string()).unwrap_or_default();
+        let lisp_error = value
+            .getattr(callback::LISP_ERROR_TOKEN)
+            .and_then(|t| t.extract::<u64>())
+            .ok();
         let exception = Some(self.new_handle(value.into_any()));
         Box::new(PyFailure {
             step,
@@ -372,6 +454,7 @@ impl State {
             type_name,
             message,
             exception,
+            lisp_error,
         })
     }
 
@@ -417,13 +500,22 @@ impl EmbeddedBackend {
         let py = unsafe { Python::assume_attached() };
         s.flush_releases(py, host);
         s.route_output();
+        s.mailbox.in_request.fetch_add(1, Ordering::AcqRel);
         let r = s.with_host(host, || {
+            // Calls from other threads that waited for this session to come back to Python.
+            if s.mailbox.has_jobs() {
+                s.run_jobs(py);
+            }
             let was = IN_PYTHON.load(Ordering::Relaxed);
             IN_PYTHON.store(true, Ordering::Relaxed);
             let r = body(s, py);
             IN_PYTHON.store(was, Ordering::Relaxed);
+            if s.mailbox.has_jobs() {
+                s.run_jobs(py);
+            }
             r
         });
+        s.mailbox.in_request.fetch_sub(1, Ordering::AcqRel);
         // Lent memory stays alive through the Python objects that view it, not through us.
         s.lent.borrow_mut().clear();
         drain_deferred(&s.requests_since_drain);
@@ -509,51 +601,58 @@ impl Backend for EmbeddedBackend {
         })
     }
 
-    fn describe(&self, h: HandleId, repr_limit: usize) -> Option<Description> {
+    fn describe(&self, h: HandleId, want: Want) -> Option<Description> {
         let s = &self.state;
-        Python::attach(|py| {
-            let obj = s.handle_obj(py, h).ok()?;
-            let ty = obj.get_type();
-            let type_name = s
-                .helper(py, "type_name")
-                .and_then(|f| f.call1((ty,)))
-                .and_then(|n| n.extract::<String>())
-                .unwrap_or_else(|_| "object".into());
-            let clip = |r: PyResult<Bound<'_, PyString>>| {
-                let text = r
-                    .map(|x| x.to_string())
-                    .unwrap_or_else(|e| format!("<error: {e}>"));
-                if repr_limit > 0 && text.chars().count() > repr_limit {
-                    let cut: String = text.chars().take(repr_limit).collect();
-                    format!("{cut}...")
-                } else {
-                    text
-                }
-            };
-            Some(Description {
-                type_name,
-                repr: clip(obj.repr()),
-                str: obj
-                    .str()
-                    .map(|x| x.to_string())
-                    .unwrap_or_else(|e| format!("<error: {e}>")),
+        // `repr` and `str` run user code: Ctrl-C must reach it as KeyboardInterrupt.
+        in_python(|| {
+            Python::attach(|py| {
+                let obj = s.handle_obj(py, h).ok()?;
+                let ty = obj.get_type();
+                let type_name = s
+                    .helper(py, "type_name")
+                    .and_then(|f| f.call1((ty,)))
+                    .and_then(|n| n.extract::<String>())
+                    .unwrap_or_else(|_| "object".into());
+                let text = |r: PyResult<Bound<'_, PyString>>, limit: usize| {
+                    let text = r
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|e| format!("<error: {e}>"));
+                    if limit > 0 && text.chars().count() > limit {
+                        let cut: String = text.chars().take(limit).collect();
+                        format!("{cut}...")
+                    } else {
+                        text
+                    }
+                };
+                let (repr, str) = match want {
+                    Want::Type => (String::new(), String::new()),
+                    Want::Repr(limit) => (text(obj.repr(), limit), String::new()),
+                    Want::Str => (String::new(), text(obj.str(), 0)),
+                };
+                Some(Description {
+                    type_name,
+                    repr,
+                    str,
+                })
             })
         })
     }
 
     fn dir(&self, h: HandleId) -> Vec<String> {
         let s = &self.state;
-        Python::attach(|py| {
-            let Ok(obj) = s.handle_obj(py, h) else {
-                return Vec::new();
-            };
-            obj.dir()
-                .map(|l| {
-                    l.iter()
-                        .filter_map(|n| n.extract::<String>().ok())
-                        .collect()
-                })
-                .unwrap_or_default()
+        in_python(|| {
+            Python::attach(|py| {
+                let Ok(obj) = s.handle_obj(py, h) else {
+                    return Vec::new();
+                };
+                obj.dir()
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|n| n.extract::<String>().ok())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
         })
     }
 
@@ -621,6 +720,15 @@ impl Backend for EmbeddedBackend {
                 eprintln!("polyglot: cannot capture Python's output: {e}");
             }
         });
+    }
+
+    fn stdout_redirected(&self) -> bool {
+        let baseline = self.state.stdout_baseline.get();
+        if HELD.with(|h| h.get()).is_some() {
+            current_stdout() != baseline
+        } else {
+            Python::attach(|_| current_stdout() != baseline)
+        }
     }
 
     fn shutdown(&self) -> Option<i32> {

@@ -26,6 +26,43 @@ def lisp_dissoc(obj, keys):
         except (KeyError, IndexError):
             pass
     return new
+def is_iterator(x):
+    try:
+        return iter(x) is x
+    except TypeError:
+        return False
+def _truth(r):
+    return r is not None and r is not False
+def _partition(n, it):
+    import itertools
+    it = iter(it)
+    while True:
+        chunk = list(itertools.islice(it, n))
+        if len(chunk) < n:
+            return
+        yield chunk
+def lisp_lazy(op, args):
+    import itertools
+    if op == 'map':
+        return map(args[0], *args[1:])
+    if op == 'mapcat':
+        return itertools.chain.from_iterable(map(args[0], *args[1:]))
+    f, it = args
+    if op == 'filter':
+        return (x for x in it if _truth(f(x)))
+    if op == 'remove':
+        return (x for x in it if not _truth(f(x)))
+    if op == 'keep':
+        return (y for y in map(f, it) if y is not None)
+    if op == 'take_while':
+        return itertools.takewhile(lambda x: _truth(f(x)), it)
+    if op == 'drop_while':
+        return itertools.dropwhile(lambda x: _truth(f(x)), it)
+    if op == 'partition':
+        return _partition(f, it)
+    if op == 'drop':
+        return itertools.islice(it, f, None)
+    raise ValueError(op)
 def lisp_conj(obj, items):
     if isinstance(obj, tuple):
         return obj + tuple(items)
@@ -94,6 +131,15 @@ impl State {
         let val = |w: &WireValue| self.to_py(py, w, done);
         Ok(match step {
             Step::Builtin(name) => py.import("builtins")?.getattr(name.as_str())?,
+            Step::MakeException(name, message) => self
+                .helper(py, "make_exception")?
+                .call1((name.as_str(), message.as_str()))?,
+            Step::Throwable(x) => self.helper(py, "throwable")?.call1((val(x)?,))?,
+            Step::IsIterator(x) => self.helper(py, "is_iterator")?.call1((val(x)?,))?,
+            Step::LazySeq(op, args) => {
+                let args = args.iter().map(val).collect::<PyResult<Vec<_>>>()?;
+                self.helper(py, "lisp_lazy")?.call1((op.name(), args))?
+            }
             Step::Binary(op, a, b) => binary(*op, &val(a)?, &val(b)?)?,
             Step::Compare(op, operands) => {
                 let objs = operands.iter().map(val).collect::<PyResult<Vec<_>>>()?;

@@ -106,6 +106,7 @@ impl State {
                 sys.setattr("stderr", Bound::new(py, err)?)?;
             }
         }
+        self.stdout_baseline.set(super::current_stdout());
         ROUTED.store(0, Ordering::Relaxed);
         self.route_output();
         Ok(())

@@ -92,19 +92,42 @@ fn make(vm: &mut Vm, init: &Value, dtype: DType, name: &str) -> BuiltinResult {
                 format!("`{name}` length must not be negative"),
             ));
         }
-        return Ok(Value::Array(Rc::new(SharedBuffer::zeroed(
-            dtype,
-            *n as usize,
-        ))));
+        let n = usize::try_from(*n).map_err(|_| too_large(name, &n.to_string()))?;
+        return Ok(Value::Array(Rc::new(alloc(dtype, n, name)?)));
+    }
+    if let Value::Big(b) = init {
+        return Err(if b.sign() == num_bigint::Sign::Minus {
+            LispError::new(
+                ErrorKind::Value,
+                format!("`{name}` length must not be negative"),
+            )
+        } else {
+            too_large(name, &b.to_string())
+        });
     }
     let items = vm.seq_items(init, name)?;
-    let buf = SharedBuffer::zeroed(dtype, items.len());
+    let buf = alloc(dtype, items.len(), name)?;
     for (i, v) in items.iter().enumerate() {
         let e = elem(v).ok_or_else(|| want(name, "numbers", v))?;
         buf.set(i, e)
             .map_err(|m| LispError::new(ErrorKind::Value, format!("`{name}` item {i}: {m}")))?;
     }
     Ok(Value::Array(Rc::new(buf)))
+}
+
+/// A zeroed buffer, or a catchable `MemoryError` when it cannot be allocated.
+fn alloc(dtype: DType, n: usize, name: &str) -> Result<SharedBuffer, Exn> {
+    SharedBuffer::try_zeroed(dtype, n).map_err(|e| {
+        LispError::new(ErrorKind::Memory, format!("`{name}`: {e}"))
+            .with_help("ask for fewer elements")
+    })
+}
+
+fn too_large(name: &str, n: &str) -> Box<LispError> {
+    LispError::new(
+        ErrorKind::Memory,
+        format!("`{name}`: cannot allocate an array of {n} elements"),
+    )
 }
 
 fn array<'a>(v: &'a Value, op: &str) -> Result<&'a Rc<SharedBuffer>, Exn> {
@@ -192,7 +215,22 @@ pub fn as_nd_args(args: &[Value]) -> Result<(Rc<SharedBuffer>, Vec<usize>), Exn>
             .with_help("one of float32 float64 int8 int16 int32 int64 uint8 uint16 uint32 uint64"))
         }
     }
-    let total: usize = shape.iter().product();
+    // Checked: sizes whose product overflows name no array (a zero size makes it empty).
+    let total = if shape.contains(&0) {
+        Some(0)
+    } else {
+        shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+    };
+    let total = total
+        .ok_or_else(|| {
+            LispError::new(
+                ErrorKind::Value,
+                format!(
+                    "`as-nd`: shape {shape:?} holds more elements than can be counted (the product of the sizes overflows), but the array has {}",
+                    b.len()
+                ),
+            )
+        })?;
     if total != b.len() {
         return Err(LispError::new(
             ErrorKind::Value,

@@ -86,7 +86,8 @@ pub static BUILTINS: &[Builtin] = &[
         1,
         Some(1),
         throw,
-        "Raises an error: (throw \"message\"), or re-raises a caught error."
+        "Raises an error: (throw \"message\"), or re-raises a caught error.",
+        host = crate::runtime::value::HostArgs::First(crate::runtime::value::HostOp::Throw)
     ),
     def!(
         "error-type",
@@ -168,6 +169,27 @@ pub static BUILTINS: &[Builtin] = &[
     def!("fn?", 1, Some(1), is_fn, "Is it a function?"),
     def!("bool?", 1, Some(1), is_bool, "Is it true or false?"),
     def!("error?", 1, Some(1), is_error, "Is it a caught error?"),
+    super::defvm!(
+        "destructure-seq",
+        3,
+        Some(3),
+        destructure_seq,
+        "(destructure-seq coll n rest?): a vector of the first n items of coll (nil where it is shorter), then, when rest? is true, the rest as a list (nil when empty). What vector patterns expand into."
+    ),
+    def!(
+        "now-ns",
+        0,
+        Some(0),
+        now_ns,
+        "Nanoseconds on a monotonic clock since the process started (0 where there is no clock, as on wasm32): for measuring time, as `time` does."
+    ),
+    def!(
+        "syntax-error",
+        1,
+        Some(1),
+        raise_syntax_error,
+        "(syntax-error \"message\"): raises a SyntaxError (for macros that reject their input)."
+    ),
     super::defvm!("doc", 1, Some(1), doc, "(doc 'name): the docstring of a builtin, or of a def/defn/defmacro that has one; nil otherwise."),
 ];
 
@@ -209,6 +231,12 @@ fn pr_str(args: &[Value]) -> BuiltinResult {
 /// `print`, `println` and `prn` write to the engine's output sink; a failed write (a closed
 /// pipe, a full disk) is an `OSError`, so a printing loop stops.
 fn emit(vm: &mut crate::runtime::Vm, text: &str) -> BuiltinResult {
+    // Where the host's stdout has been redirected (`contextlib.redirect_stdout`), the Lisp's
+    // printing follows it.
+    let host = vm.host.clone();
+    if let Some(r) = host.write_stdout(vm, text) {
+        return r.map(|_| Value::Nil);
+    }
     vm.out.write(Stream::Stdout, text);
     match vm.out.error() {
         None => Ok(Value::Nil),
@@ -268,6 +296,7 @@ fn identity(args: &[Value]) -> BuiltinResult {
     Ok(args[0].clone())
 }
 
+/// `(throw x)`; a Python exception (or exception class) is raised as itself by the host.
 fn throw(args: &[Value]) -> BuiltinResult {
     Err(match &args[0] {
         Value::Error(e) => Box::new((**e).clone()),
@@ -403,4 +432,67 @@ predicate! {
 
 fn is_some(args: &[Value]) -> BuiltinResult {
     Ok(Value::Bool(!matches!(&args[0], Value::Nil)))
+}
+
+fn destructure_seq(vm: &mut crate::runtime::Vm, args: Vec<Value>) -> BuiltinResult {
+    let n = match &args[1] {
+        Value::Int(n) if *n >= 0 => *n as usize,
+        other => return Err(want("destructure-seq", "a count", other)),
+    };
+    let with_rest = args[2].truthy();
+    let mut out = Vec::with_capacity(n + 1);
+    let rest = match &args[0] {
+        Value::List(l) => {
+            let mut cur = l.clone();
+            for _ in 0..n {
+                out.push(cur.first().cloned().unwrap_or_default());
+                cur = cur.rest();
+            }
+            Value::List(cur)
+        }
+        v @ (Value::Host(_) | Value::Lazy(_)) => {
+            let (host, span) = (vm.host.clone(), vm.call_span);
+            let limit = if with_rest { None } else { Some(n) };
+            let mut items = host.items(vm, v, limit, span)?.into_iter();
+            out.extend(items.by_ref().take(n));
+            Value::list(items.collect())
+        }
+        Value::Nil | Value::Vector(_) | Value::Str(_) | Value::Map(_) | Value::Array(_) => {
+            let mut items = super::seq::items(&args[0], "destructure")?.into_iter();
+            out.extend(items.by_ref().take(n));
+            if with_rest {
+                Value::list(items.collect())
+            } else {
+                Value::Nil
+            }
+        }
+        other => {
+            return Err(crate::runtime::error::type_error(format!(
+                "cannot destructure {} with a vector pattern: it needs a sequence",
+                crate::runtime::printer::type_and_preview(other)
+            )))
+        }
+    };
+    out.resize(n, Value::Nil);
+    if with_rest {
+        out.push(match &rest {
+            Value::List(l) if l.is_empty() => Value::Nil,
+            _ => rest,
+        });
+    }
+    Ok(Value::vector(out))
+}
+
+fn now_ns(_args: &[Value]) -> BuiltinResult {
+    if cfg!(target_arch = "wasm32") {
+        return Ok(Value::Int(0));
+    }
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(std::time::Instant::now);
+    let ns = std::time::Instant::now().duration_since(start).as_nanos();
+    Ok(Value::Int(i64::try_from(ns).unwrap_or(i64::MAX)))
+}
+
+fn raise_syntax_error(args: &[Value]) -> BuiltinResult {
+    Err(LispError::new(ErrorKind::Syntax, display(&args[0])))
 }

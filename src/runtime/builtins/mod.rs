@@ -3,6 +3,8 @@
 
 pub mod arrays;
 pub mod core;
+pub mod format;
+pub mod lazyseq;
 pub mod numeric;
 pub mod seq;
 
@@ -38,13 +40,23 @@ macro_rules! def {
 /// A builtin that may call back into the VM.
 macro_rules! defvm {
     ($name:literal, $min:expr, $max:expr, $f:expr, $doc:literal) => {
+        $crate::runtime::builtins::defvm!(
+            $name,
+            $min,
+            $max,
+            $f,
+            $doc,
+            host = $crate::runtime::value::HostArgs::None
+        )
+    };
+    ($name:literal, $min:expr, $max:expr, $f:expr, $doc:literal, host = $host:expr) => {
         $crate::runtime::value::Builtin {
             name: $name,
             min_args: $min,
             max_args: $max,
             f: $crate::runtime::value::BuiltinFn::WithVm($f),
             doc: $doc,
-            host: $crate::runtime::value::HostArgs::None,
+            host: $host,
         }
     };
 }
@@ -58,7 +70,9 @@ pub fn all() -> impl Iterator<Item = &'static Builtin> {
     numeric::BUILTINS
         .iter()
         .chain(seq::BUILTINS)
+        .chain(lazyseq::BUILTINS)
         .chain(core::BUILTINS)
+        .chain(format::BUILTINS)
         .chain(arrays::tables().into_iter().flatten())
 }
 

@@ -410,6 +410,21 @@ fn pow(args: &[Value]) -> BuiltinResult {
                 ));
             }
             let (x, y) = (float_checked(&a)?, float_checked(&b)?);
+            if x < 0.0 && x.is_finite() && y.is_finite() && y.fract() != 0.0 {
+                // Python answers with a complex number here; the Lisp has none, and `nan`
+                // would hide the mistake.
+                let (base, exp) = (
+                    crate::runtime::printer::readable(&args[0]),
+                    crate::runtime::printer::readable(&args[1]),
+                );
+                return Err(LispError::new(
+                    ErrorKind::Value,
+                    format!(
+                        "(pow {base} {exp}): negative number to a fractional power gives a complex number; use Python: (py-eval \"({base}) ** {exp}\")"
+                    ),
+                )
+                .with_help("the Lisp has no complex numbers; for a real root of the magnitude use (pow (abs x) y)"));
+            }
             let r = x.powf(y);
             if r.is_infinite() && x.is_finite() && y.is_finite() {
                 return Err(overflow("numerical result out of range"));

@@ -5,7 +5,9 @@
 use super::{def, defvm, want};
 use crate::runtime::error::{ErrorKind, Exn, LispError};
 use crate::runtime::printer::type_and_preview;
-use crate::runtime::value::{Builtin, BuiltinResult, HostArgs, HostOp, List, Map, Pull, Value};
+use crate::runtime::value::{
+    Builtin, BuiltinResult, HostArgs, HostOp, LazyOp, List, Map, Pull, Value,
+};
 use crate::runtime::Vm;
 use std::rc::Rc;
 
@@ -33,13 +35,13 @@ pub static BUILTINS: &[Builtin] = &[
     def!("reverse", 1, Some(1), reverse, "The items in reverse order, as a list.", host = HostArgs::Items(&[0], Pull::All)),
     def!("range", 0, Some(3), range, "(range end), (range start end), (range start end step): a list of numbers."),
     def!("take", 2, Some(2), take, "The first n items, as a list.", host = HostArgs::Items(&[1], Pull::FirstArg)),
-    def!("drop", 2, Some(2), drop, "All but the first n items, as a list.", host = HostArgs::Items(&[1], Pull::All)),
+    def!("drop", 2, Some(2), drop, "All but the first n items, as a list.", host = HostArgs::Iterators(HostOp::Lazy(LazyOp::Drop))),
     def!("sort", 1, Some(1), sort, "The items sorted (numbers, strings), as a list.", host = HostArgs::Items(&[0], Pull::All)),
     def!("zip", 1, None, zip, "Vectors of the items at the same positions (as Python's zip).", host = HostArgs::Items(&[0, 1, 2, 3, 4, 5, 6, 7], Pull::All)),
-    defvm!("map", 2, None, map, "Calls f on each item (on items at the same position of several collections); a list of the results."),
+    defvm!("map", 2, None, map, "Calls f on each item (on items at the same position of several collections); a list of the results.", host = HostArgs::Iterators(HostOp::Lazy(LazyOp::Map))),
     defvm!("mapv", 2, None, mapv, "Like map, giving a vector."),
-    defvm!("filter", 2, Some(2), filter, "The items for which (pred item) is truthy, as a list."),
-    defvm!("remove", 2, Some(2), remove, "The items for which (pred item) is falsy, as a list."),
+    defvm!("filter", 2, Some(2), filter, "The items for which (pred item) is truthy, as a list.", host = HostArgs::Iterators(HostOp::Lazy(LazyOp::Filter))),
+    defvm!("remove", 2, Some(2), remove, "The items for which (pred item) is falsy, as a list.", host = HostArgs::Iterators(HostOp::Lazy(LazyOp::Remove))),
     defvm!("reduce", 2, Some(3), reduce, "(reduce f coll) or (reduce f init coll): folds f over the items."),
     defvm!("apply", 1, None, apply, "(apply f a b [c d]): calls f with a, b and the items of the last argument."),
     defvm!("sort-by", 2, Some(2), sort_by, "The items sorted by (keyfn item), as a list."),
@@ -356,8 +358,17 @@ fn reverse(args: &[Value]) -> BuiltinResult {
 const MAX_RANGE: i64 = 100_000_000;
 
 fn range(args: &[Value]) -> BuiltinResult {
+    use num_bigint::BigInt;
+    use num_traits::{Signed, ToPrimitive, Zero};
+    // Any integer, as Python's `range` takes; a float is a type error there too.
     let int = |v: &Value| match v {
-        Value::Int(i) => Ok(*i),
+        Value::Int(i) => Ok(BigInt::from(*i)),
+        Value::Big(b) => Ok((**b).clone()),
+        Value::Float(_) => Err(
+            want("range", "integers (a float is not a count)", v).with_help(
+                "convert it first: (range (int x)); floats like 1e21 read as floats, not integers",
+            ),
+        ),
         other => Err(want("range", "integers", other)),
     };
     let (start, end, step) = match args.len() {
@@ -369,34 +380,48 @@ fn range(args: &[Value]) -> BuiltinResult {
                     ),
             )
         }
-        1 => (0, int(&args[0])?, 1),
-        2 => (int(&args[0])?, int(&args[1])?, 1),
+        1 => (BigInt::zero(), int(&args[0])?, BigInt::from(1)),
+        2 => (int(&args[0])?, int(&args[1])?, BigInt::from(1)),
         _ => (int(&args[0])?, int(&args[1])?, int(&args[2])?),
     };
-    if step == 0 {
+    if step.is_zero() {
         return Err(LispError::new(
             ErrorKind::Value,
             "`range` step must not be zero",
         ));
     }
-    let n = if (step > 0 && start >= end) || (step < 0 && start <= end) {
-        0
+    let forward = step.is_positive();
+    let n = if (forward && start >= end) || (!forward && start <= end) {
+        BigInt::zero()
     } else {
-        ((end as i128 - start as i128).abs() + step.unsigned_abs() as i128 - 1)
-            / step.unsigned_abs() as i128
+        let span = (&end - &start).abs();
+        let stride = step.abs();
+        (span + &stride - 1u8) / stride
     };
-    if n > MAX_RANGE as i128 {
+    if n > BigInt::from(MAX_RANGE) {
         return Err(LispError::new(
             ErrorKind::Value,
             format!("`range` of {n} items is too large to build (limit {MAX_RANGE})"),
         )
         .with_help("use loop/recur or dotimes to count without building a list"));
     }
-    let mut out = Vec::with_capacity(n as usize);
-    let mut i = start;
-    for _ in 0..n {
-        out.push(Value::Int(i));
-        i = i.wrapping_add(step);
+    let n = n.to_usize().expect("at most MAX_RANGE");
+    let mut out = Vec::with_capacity(n);
+    match (start.to_i64(), step.to_i64(), (&start + &step * n).to_i64()) {
+        // Every item fits in an i64 (the one past the end bounds them all).
+        (Some(mut i), Some(step), Some(_)) => {
+            for _ in 0..n {
+                out.push(Value::Int(i));
+                i = i.wrapping_add(step);
+            }
+        }
+        _ => {
+            let mut i = start;
+            for _ in 0..n {
+                out.push(Value::from_bigint(i.clone()));
+                i += &step;
+            }
+        }
     }
     Ok(Value::list(out))
 }
