@@ -242,8 +242,15 @@ fn run_batch(engine: &mut Engine, cli: &Cli, render: &RenderOptions, timing: boo
             None => return 1,
         }
     } else {
-        match std::fs::read_to_string(file) {
-            Ok(t) => (file.clone(), t),
+        match std::fs::read(file).map(String::from_utf8) {
+            Ok(Ok(t)) => (file.clone(), t),
+            Ok(Err(e)) => {
+                eprintln!(
+                    "error: {file}: {}",
+                    utf8_problem(e.as_bytes(), &e.utf8_error())
+                );
+                return 1;
+            }
             Err(e) => {
                 eprintln!("error: cannot read {file}: {e}");
                 return 1;
@@ -253,13 +260,40 @@ fn run_batch(engine: &mut Engine, cli: &Cli, render: &RenderOptions, timing: boo
     run_and_report(engine, &name, &text, render, timing, false)
 }
 
+/// Where a file stops being UTF-8: "invalid UTF-8 at line 2, column 10 (byte 21)".
+fn utf8_problem(bytes: &[u8], e: &std::str::Utf8Error) -> String {
+    let at = e.valid_up_to();
+    let before = &bytes[..at];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    // `before` is valid UTF-8, so its characters can be counted.
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    format!(
+        "invalid UTF-8 at line {line}, column {column} (byte {at}, 0x{:02x}); polyglot reads UTF-8 text",
+        bytes[at]
+    )
+}
+
 /// The whole of stdin, or `None` (after saying why) when it cannot be read.
 fn read_stdin() -> Option<String> {
-    let mut text = String::new();
-    match std::io::stdin().read_to_string(&mut text) {
-        Ok(_) => Some(text),
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+        eprintln!("error: cannot read the script from stdin: {e}");
+        return None;
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(text),
         Err(e) => {
-            eprintln!("error: cannot read the script from stdin: {e}");
+            eprintln!(
+                "error: <stdin>: {}",
+                utf8_problem(e.as_bytes(), &e.utf8_error())
+            );
             None
         }
     }

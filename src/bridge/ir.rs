@@ -17,7 +17,8 @@ pub enum WireValue {
     None,
     Bool(bool),
     Int(i64),
-    /// An integer outside `i64`, as decimal digits (with sign).
+    /// An integer outside `i64`, as hexadecimal digits with a sign (`-1f4`): Python converts
+    /// any size to and from base 16 (decimal strings stop at 4,300 digits).
     BigInt(String),
     Float(f64),
     Str(String),

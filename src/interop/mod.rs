@@ -160,7 +160,8 @@ impl Interop {
             WireValue::None => Value::Nil,
             WireValue::Bool(x) => Value::Bool(x),
             WireValue::Int(i) => Value::Int(i),
-            WireValue::BigInt(d) => d.parse().map(Value::from_bigint).unwrap_or(Value::Nil),
+            WireValue::BigInt(hex) => num_bigint::BigInt::parse_bytes(hex.as_bytes(), 16)
+                .map_or(Value::Nil, Value::from_bigint),
             WireValue::Float(f) => Value::Float(f),
             WireValue::Str(s) => Value::Str(Rc::new(s)),
             WireValue::List(items) | WireValue::Tuple(items) => Value::vector(
@@ -243,7 +244,7 @@ impl Interop {
         }
         let d = depth + 1;
         Ok(match v {
-            Value::Big(b) => WireValue::BigInt(b.to_string()),
+            Value::Big(b) => WireValue::BigInt(b.to_str_radix(16)),
             Value::Symbol(s) | Value::Keyword(s) => WireValue::Str(s.name().to_string()),
             Value::List(l) => WireValue::List(
                 l.iter()

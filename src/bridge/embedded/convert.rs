@@ -81,7 +81,7 @@ impl State {
             WireValue::Int(i) => i.into_pyobject(py)?.into_any(),
             WireValue::BigInt(digits) => {
                 let int_type = py.get_type::<PyInt>();
-                int_type.call1((digits.as_str(),))?
+                int_type.call1((digits.as_str(), 16))?
             }
             WireValue::Float(f) => PyFloat::new(py, *f).into_any(),
             WireValue::Str(s) => PyString::new(py, s).into_any(),
@@ -151,7 +151,10 @@ impl State {
         if obj.is_instance_of::<PyInt>() {
             return Ok(Some(match obj.extract::<i64>() {
                 Ok(i) => WireValue::Int(i),
-                Err(_) => WireValue::BigInt(obj.str()?.to_string()),
+                Err(_) => WireValue::BigInt(
+                    obj.call_method1("__format__", ("x",))?
+                        .extract::<String>()?,
+                ),
             }));
         }
         if let Ok(s) = obj.cast::<PyString>() {

@@ -103,7 +103,23 @@ def make_exception(name, message):
         cls = RuntimeError
     return cls(message)
 def format_exc(e):
-    return ''.join(traceback.format_exception(type(e), e, e.__traceback__))
+    # polyglot's own helper frames (compiled as "<polyglot>") are not the user's.
+    te = traceback.TracebackException(type(e), e, e.__traceback__)
+    def drop_ours(t):
+        while t is not None:
+            t.stack = traceback.StackSummary.from_list(
+                [f for f in t.stack if f.filename != '<polyglot>'])
+            t = t.__cause__ or t.__context__
+    drop_ours(te)
+    return safe_text(''.join(te.format()))
+def safe_text(s):
+    # Lone surrogates (from bytes decoded with surrogateescape) shown as escapes, not lost.
+    return s.encode('utf-8', 'backslashreplace').decode('utf-8')
+def exception_text(e):
+    try:
+        return safe_text(str(e))
+    except BaseException:
+        return '<exception str() failed>'
 def as_nd(mem, dtype, shape):
     import numpy
     a = numpy.frombuffer(mem, dtype=dtype)
@@ -235,9 +251,13 @@ impl EmbeddedBackend {
                 ns.unbind()
             };
             let helpers = PyDict::new(py);
-            let code = std::ffi::CString::new(format!("{HELPERS}{}", ops::HELPERS))
-                .expect("no NUL in helpers");
-            py.run(&code, Some(&helpers), None)?;
+            // Compiled under the name "<polyglot>", so tracebacks can leave these frames out.
+            helpers.set_item("__polyglot_source__", format!("{HELPERS}{}", ops::HELPERS))?;
+            py.run(
+                c"exec(compile(__polyglot_source__, '<polyglot>', 'exec'), globals())",
+                Some(&helpers),
+                None,
+            )?;
             // Python-level SIGINT handler = raise KeyboardInterrupt; the OS-level handler stays
             // ours (reinstalled by the caller after this).
             let _ = py.run(
@@ -442,7 +462,11 @@ impl State {
                 ffi::PyException_SetTraceback(value.as_ptr(), tb.as_ptr());
             }
         }
-        let message = value.str().map(|s| s.to_string()).unwrap_or_default();
+        let message = self
+            .helper(py, "exception_text")
+            .and_then(|f| f.call1((&value,)))
+            .and_then(|t| t.extract::<String>())
+            .unwrap_or_else(|_| "<exception str() failed>".into());
         let lisp_error = value
             .getattr(callback::LISP_ERROR_TOKEN)
             .and_then(|t| t.extract::<u64>())
