@@ -63,6 +63,10 @@
 (defn %head "Internal: the item at a cursor." (c) (if (%py-cursor? c) (nth c 2) (first c)))
 (defn %step "Internal: the cursor after this item." (c) (if (%py-cursor? c) (%pull (nth c 1)) (rest c)))
 
+;; The expansion names `list` under a private name: a program that defines its own `list`
+;; (Python users often do) keeps a working `for`.
+(def %list list)
+
 ;; `for` and `doseq` share one expansion: nested loops over the bindings, each threading an
 ;; accumulator. `leaf` makes the innermost form from the accumulator's symbol.
 (defn %comprehension
@@ -127,7 +131,7 @@
   "(for [x xs :when (odd? x) :let [y (* x x)] z zs :while (< z 10)] body): a list of body for every combination of items (the last binding varies fastest); :when skips, :while stops its binding's items, :let binds."
   (spec & body)
   (let [spec (%check-bindings "for" spec)]
-    `(apply list ,(%comprehension "for" spec (fn (a) `(conj ,a (do ,@body))) []))))
+    `(apply %list ,(%comprehension "for" spec (fn (a) `(conj ,a (do ,@body))) []))))
 
 (defmacro time
   "(time expr): evaluates expr, prints \"Elapsed time: 1.234 ms\" (its wall-clock time) and returns its value."

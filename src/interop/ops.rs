@@ -174,7 +174,14 @@ impl Interop {
                 return Err(match r.run(vm, ResultMode::Auto)? {
                     Value::Host(exc) => {
                         let d = exc.host.describe(&exc, false);
-                        let mut e = LispError::new(ErrorKind::Host(exc.host.type_name(&exc)), d);
+                        // The class's own name, as for an exception Python raised.
+                        let qualified = exc.host.type_name(&exc);
+                        let class = qualified
+                            .rsplit('.')
+                            .next()
+                            .unwrap_or(&qualified)
+                            .to_string();
+                        let mut e = LispError::new(ErrorKind::Host(class), d);
                         e.host_exception = Some(exc);
                         e.at(span)
                     }

@@ -194,6 +194,35 @@ impl Vm {
         builtins::seq::items(v, op)
     }
 
+    /// Calls `f` with each item of a collection; a host iterator is pulled one item at a time,
+    /// only while `f` asks for more (it returns false to stop), so a consumer that stops early
+    /// ends an infinite iterator, and one whose items are used in step (groupby) sees them whole.
+    pub fn each_item(
+        &mut self,
+        coll: &Value,
+        op: &str,
+        mut f: impl FnMut(&mut Vm, Value) -> Result<bool, Exn>,
+    ) -> Result<(), Exn> {
+        if coll.is_host() {
+            let host = self.host.clone();
+            if host.is_iterator(self, coll)? {
+                let span = self.call_span;
+                while let Some(x) = host.items(self, coll, Some(1), span)?.pop() {
+                    if !f(self, x)? {
+                        break;
+                    }
+                }
+                return Ok(());
+            }
+        }
+        for x in self.seq_items(coll, op)? {
+            if !f(self, x)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// The value of a lazy host chain; other values as they are.
     pub fn force(&mut self, v: &Value) -> Result<Value, Exn> {
         match v {

@@ -93,7 +93,9 @@ impl Output for StdStreams {
     }
 
     fn flush(&self) {
-        if self.pending.swap(false, Ordering::Relaxed) {
+        // Called before every Python request: a plain load first keeps the common case (nothing
+        // pending) free of a locked read-modify-write.
+        if self.pending.load(Ordering::Relaxed) && self.pending.swap(false, Ordering::Relaxed) {
             self.record(std::io::stdout().lock().flush());
         }
     }

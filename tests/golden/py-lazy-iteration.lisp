@@ -33,3 +33,7 @@ def pulled():
 (doseq [x (numbers 3)] (println "body" x "pulled" (pulled)))
 (show "for with :while:" (for [x (numbers) :while (< x 2)] (* 10 x)))
 (doseq [[k group] (it.groupby "aabccc")] (println k (vec group)))
+; some, every? and reduce pull one item at a time from an iterator, stopping when they can.
+(show "some:" (some (fn [x] (when (> x 2) x)) (numbers)))
+(show "every?:" (every? (fn [x] (< x 2)) (numbers)))
+(println "reduce over groupby:" (reduce (fn [acc [k g]] (conj acc (str k (count (vec g))))) [] (it.groupby "aabccc")))

@@ -524,7 +524,7 @@ impl EmbeddedBackend {
         let py = unsafe { Python::assume_attached() };
         s.flush_releases(py, host);
         s.route_output();
-        s.mailbox.in_request.fetch_add(1, Ordering::AcqRel);
+        s.mailbox.enter_request();
         let r = s.with_host(host, || {
             // Calls from other threads that waited for this session to come back to Python.
             if s.mailbox.has_jobs() {
@@ -539,7 +539,7 @@ impl EmbeddedBackend {
             }
             r
         });
-        s.mailbox.in_request.fetch_sub(1, Ordering::AcqRel);
+        s.mailbox.leave_request();
         // Lent memory stays alive through the Python objects that view it, not through us.
         s.lent.borrow_mut().clear();
         drain_deferred(&s.requests_since_drain);

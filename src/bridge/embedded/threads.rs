@@ -65,6 +65,19 @@ impl Mailbox {
         }
     }
 
+    /// The owner starts a request (only the owner writes the count, so a plain store does: no
+    /// locked read-modify-write on the hot path of every call).
+    pub fn enter_request(&self) {
+        let n = self.in_request.load(Ordering::Relaxed);
+        self.in_request.store(n + 1, Ordering::Release);
+    }
+
+    pub fn leave_request(&self) {
+        let n = self.in_request.load(Ordering::Relaxed);
+        self.in_request
+            .store(n.saturating_sub(1), Ordering::Release);
+    }
+
     pub fn has_jobs(&self) -> bool {
         self.queued.load(Ordering::Acquire) > 0
     }

@@ -532,19 +532,23 @@ fn remove(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 
 fn reduce(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let f = &args[0];
-    let (mut acc, rest) = if args.len() == 3 {
-        (args[1].clone(), vm.seq_items(&args[2], "reduce")?)
+    // Items one at a time (from a Python iterator, pulled only as the fold goes).
+    let (mut acc, coll) = if args.len() == 3 {
+        (Some(args[1].clone()), &args[2])
     } else {
-        let mut all = vm.seq_items(&args[1], "reduce")?.into_iter();
-        match all.next() {
-            Some(first) => (first, all.collect()),
-            None => return vm.apply(f, vec![]),
-        }
+        (None, &args[1])
     };
-    for x in rest {
-        acc = vm.apply(f, vec![acc, x])?;
+    vm.each_item(coll, "reduce", |vm, x| {
+        acc = Some(match acc.take() {
+            None => x,
+            Some(a) => vm.apply(f, vec![a, x])?,
+        });
+        Ok(true)
+    })?;
+    match acc {
+        Some(a) => Ok(a),
+        None => vm.apply(f, vec![]),
     }
-    Ok(acc)
 }
 
 fn apply(vm: &mut Vm, mut args: Vec<Value>) -> BuiltinResult {
@@ -576,22 +580,25 @@ fn sort_by(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 }
 
 fn some(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
-    for x in vm.seq_items(&args[1], "some")? {
+    let mut found = Value::Nil;
+    vm.each_item(&args[1], "some", |vm, x| {
         let r = vm.apply(&args[0], vec![x])?;
-        if r.truthy() {
-            return Ok(r);
+        let stop = r.truthy();
+        if stop {
+            found = r;
         }
-    }
-    Ok(Value::Nil)
+        Ok(!stop)
+    })?;
+    Ok(found)
 }
 
 fn every(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
-    for x in vm.seq_items(&args[1], "every?")? {
-        if !vm.apply(&args[0], vec![x])?.truthy() {
-            return Ok(Value::Bool(false));
-        }
-    }
-    Ok(Value::Bool(true))
+    let mut all = true;
+    vm.each_item(&args[1], "every?", |vm, x| {
+        all = vm.apply(&args[0], vec![x])?.truthy();
+        Ok(all)
+    })?;
+    Ok(Value::Bool(all))
 }
 
 fn into(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
