@@ -25,6 +25,9 @@ pub(super) struct Job {
     pub kwargs: Option<Py<PyDict>>,
     answer: Mutex<Option<PyResult<Py<PyAny>>>>,
     done: Condvar,
+    /// Set with the answer: the caller spins on it briefly before sleeping (waking an idle
+    /// vCPU costs tens of microseconds here).
+    answered: AtomicBool,
 }
 
 /// Where other threads leave their calls for the owner thread.
@@ -36,6 +39,8 @@ pub(super) struct Mailbox {
     owner_pthread: libc::pthread_t,
     jobs: Mutex<VecDeque<Arc<Job>>>,
     queued: AtomicUsize,
+    /// Callers waiting for an answer now.
+    waiting: AtomicUsize,
     /// Requests the owner is inside now (nested through callbacks).
     pub in_request: AtomicU32,
     /// The session is ending: nothing more is serviced.
@@ -59,6 +64,7 @@ impl Mailbox {
             owner_pthread: unsafe { libc::pthread_self() },
             jobs: Mutex::new(VecDeque::new()),
             queued: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
             in_request: AtomicU32::new(0),
             closed: AtomicBool::new(false),
             released: Mutex::new(Vec::new()),
@@ -129,11 +135,22 @@ impl Mailbox {
             kwargs: kwargs.map(|k| k.clone().unbind()),
             answer: Mutex::new(None),
             done: Condvar::new(),
+            answered: AtomicBool::new(false),
         });
         lock(&self.jobs).push_back(job.clone());
         self.queued.fetch_add(1, Ordering::AcqRel);
         self.wake_owner();
         let answer = py.detach(|| {
+            // Spin only as the one caller waiting: several spinning callers would take the
+            // cores the evaluator needs to answer them.
+            if self.waiting.fetch_add(1, Ordering::AcqRel) == 0 {
+                let spin_until = std::time::Instant::now() + Duration::from_micros(200);
+                while !job.answered.load(Ordering::Acquire)
+                    && std::time::Instant::now() < spin_until
+                {
+                    std::hint::spin_loop();
+                }
+            }
             let mut slot = lock(&job.answer);
             loop {
                 if let Some(a) = slot.take() {
@@ -154,6 +171,7 @@ impl Mailbox {
                 }
             }
         });
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
         answer.unwrap_or_else(|| {
             Err(PyRuntimeError::new_err(
                 "the Lisp session ended before it could run this Lisp function",
@@ -178,6 +196,7 @@ impl Mailbox {
 impl Job {
     fn answer_with(&self, a: PyResult<Py<PyAny>>) {
         *lock(&self.answer) = Some(a);
+        self.answered.store(true, Ordering::Release);
         self.done.notify_all();
     }
 }
