@@ -1,28 +1,39 @@
-//! Interned symbols: a [`Sym`] is a `u32`, so comparing and hashing names costs nothing.
+//! Interned symbols: a [`Sym`] is a number, so comparing and hashing names costs nothing.
 //!
 //! The table is per thread (the Lisp runs on one thread; values are `Rc`, not `Send`).
 //! Names that the analyzer matches on are interned first, in a fixed order, so they are
 //! constants ([`sym::QUOTE`] and friends).
+//!
+//! Symbols made by [`gensym`] take no room in the table: the number itself says which prefix
+//! and counter make the name (`G__12`), so a long session that expands macros all day does not
+//! grow with them. They are uninterned, as in Common Lisp: reading the same text gives a
+//! different symbol.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
-pub struct Sym(pub u32);
+pub struct Sym(pub u64);
+
+/// The top bit marks a gensym; below it, the prefix's index and the counter.
+const GENSYM: u64 = 1 << 63;
+const COUNTER_BITS: u32 = 40;
+/// More distinct gensym prefixes than this are interned like any name.
+const MAX_PREFIXES: usize = 1 << 16;
 
 macro_rules! well_known {
     ($($konst:ident = $name:literal),* $(,)?) => {
         /// Symbols known at compile time, interned first in this order.
         pub mod sym {
             use super::Sym;
-            well_known!(@consts 0u32; $($konst)*);
+            well_known!(@consts 0u64; $($konst)*);
         }
         const WELL_KNOWN: &[&str] = &[$($name),*];
     };
     (@consts $n:expr; $first:ident $($rest:ident)*) => {
         pub const $first: Sym = Sym($n);
-        well_known!(@consts $n + 1u32; $($rest)*);
+        well_known!(@consts $n + 1u64; $($rest)*);
     };
     (@consts $n:expr;) => {};
 }
@@ -69,6 +80,9 @@ pub const SPECIAL_FORMS: &[&str] = &[
 struct Interner {
     names: Vec<Rc<str>>,
     ids: HashMap<Rc<str>, Sym>,
+    /// The prefixes gensyms were made with, by index.
+    prefixes: Vec<Rc<str>>,
+    prefix_ids: HashMap<Rc<str>, u64>,
 }
 
 impl Interner {
@@ -76,6 +90,8 @@ impl Interner {
         let mut i = Interner {
             names: Vec::new(),
             ids: HashMap::new(),
+            prefixes: Vec::new(),
+            prefix_ids: HashMap::new(),
         };
         for name in WELL_KNOWN {
             i.intern(name);
@@ -88,7 +104,7 @@ impl Interner {
             return *s;
         }
         let rc: Rc<str> = name.into();
-        let s = Sym(self.names.len() as u32);
+        let s = Sym(self.names.len() as u64);
         self.names.push(rc.clone());
         self.ids.insert(rc, s);
         s
@@ -105,7 +121,15 @@ pub fn intern(name: &str) -> Sym {
 
 impl Sym {
     pub fn name(self) -> Rc<str> {
-        INTERNER.with(|i| i.borrow().names[self.0 as usize].clone())
+        INTERNER.with(|i| {
+            let i = i.borrow();
+            if self.0 & GENSYM == 0 {
+                return i.names[self.0 as usize].clone();
+            }
+            let prefix = (self.0 & !GENSYM) >> COUNTER_BITS;
+            let n = self.0 & ((1 << COUNTER_BITS) - 1);
+            format!("{}__{n}", i.prefixes[prefix as usize]).into()
+        })
     }
 }
 
@@ -122,7 +146,24 @@ pub fn gensym(prefix: &str) -> Sym {
         c.set(c.get() + 1);
         c.get()
     });
-    intern(&format!("{prefix}__{n}"))
+    INTERNER.with(|i| {
+        let mut i = i.borrow_mut();
+        let id = match i.prefix_ids.get(prefix) {
+            Some(id) => Some(*id),
+            None if i.prefixes.len() < MAX_PREFIXES => {
+                let rc: Rc<str> = prefix.into();
+                let id = i.prefixes.len() as u64;
+                i.prefixes.push(rc.clone());
+                i.prefix_ids.insert(rc, id);
+                Some(id)
+            }
+            None => None,
+        };
+        match id {
+            Some(id) if n < 1 << COUNTER_BITS => Sym(GENSYM | id << COUNTER_BITS | n),
+            _ => i.intern(&format!("{prefix}__{n}")),
+        }
+    })
 }
 
 /// Python's name for an attribute or keyword argument written in the Lisp: `-` is `_`
@@ -145,5 +186,16 @@ mod tests {
     #[test]
     fn gensyms_differ() {
         assert_ne!(gensym("G"), gensym("G"));
+    }
+
+    #[test]
+    fn gensyms_take_no_room_in_the_table() {
+        let before = INTERNER.with(|i| i.borrow().names.len());
+        let syms: Vec<Sym> = (0..10_000).map(|_| gensym("tmp")).collect();
+        assert_eq!(INTERNER.with(|i| i.borrow().names.len()), before);
+        let name = syms[0].name();
+        assert!(name.starts_with("tmp__"), "{name}");
+        assert_ne!(intern(&name), syms[0], "a gensym is uninterned");
+        assert_eq!(syms[9_999].name(), syms[9_999].name());
     }
 }
