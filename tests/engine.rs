@@ -137,3 +137,26 @@ fn sessions_with_python() {
     lisp_and_python_output_reach_the_sink_in_program_order();
     eval_returns_value_printed_form_timing_and_errors();
 }
+
+#[test]
+fn self_referencing_local_functions_are_freed_when_unreachable() {
+    let mut e = Engine::new(EngineConfig {
+        python_enabled: false,
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    let setup = "(defn make [] (let [f nil] (set! f (fn [n] (if (= n 0) :done (f (dec n))))) f))
+                 (def kept (vec (map (fn [_] (make)) (range 100))))";
+    assert!(e.eval("<setup>", setup).result.is_ok());
+    let churn = e.eval("<churn>", "(dotimes [i 20000] ((make) 2)) :ok");
+    assert_eq!(churn.printed.as_deref(), Some(":ok"));
+    polyglot::runtime::cycles::sweep();
+    // The 20,000 dropped ones are gone; the 100 still held are kept and still work.
+    assert!(
+        polyglot::runtime::cycles::noted() <= 200,
+        "noted cells: {}",
+        polyglot::runtime::cycles::noted()
+    );
+    let calls = e.eval("<kept>", "(count (filter (fn [g] (= (g 3) :done)) kept))");
+    assert_eq!(calls.printed.as_deref(), Some("100"));
+}

@@ -43,6 +43,7 @@ impl Gen<'_> {
                 let v = value(vm, f)?;
                 if let Value::Cell(c) = &vm.stack[f.base + s] {
                     *c.borrow_mut() = v.clone();
+                    crate::runtime::cycles::note_cell_write(c, &v);
                 }
                 Ok(v)
             }),
@@ -50,6 +51,7 @@ impl Gen<'_> {
                 let v = value(vm, f)?;
                 if let Value::Cell(c) = &f.captures[i] {
                     *c.borrow_mut() = v.clone();
+                    crate::runtime::cycles::note_cell_write(c, &v);
                 }
                 Ok(v)
             }),

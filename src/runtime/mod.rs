@@ -8,6 +8,7 @@
 //! on demand (stacker) up to `max_depth` calls, then fails with a clean `RecursionError`.
 
 pub mod builtins;
+pub mod cycles;
 pub mod error;
 pub mod function;
 pub mod host;
