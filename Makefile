@@ -1,5 +1,6 @@
 # polyglot — build, demo and test. `make demo` and `make test` work on a fresh machine: they
-# create the Python environment (.venv with numpy) themselves.
+# create the Python environment (.venv with numpy, pandas, matplotlib and the Jupyter test tools)
+# themselves.
 
 VENV    := .venv
 PYTHON  := $(VENV)/bin/python
@@ -12,12 +13,17 @@ export VIRTUAL_ENV := $(abspath $(VENV))
 
 all: build
 
-$(VENV)/.ready:
+# What the tests need: NumPy, pandas and matplotlib for the bridge and rich display; the Jupyter
+# client side (jupyter_client, nbclient, nbformat, the conformance suite jupyter_kernel_test,
+# pytest) for the kernel's tests; ipykernel as P17's baseline. Bump the marker when this changes.
+VENV_PACKAGES := numpy pandas matplotlib jupyter_client nbclient nbformat jupyter_kernel_test pytest ipykernel
+
+$(VENV)/.ready-2:
 	python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check numpy pandas matplotlib
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
 	touch $@
 
-venv: $(VENV)/.ready
+venv: $(VENV)/.ready-2
 
 build:
 	cargo build --release

@@ -18,13 +18,54 @@ use std::sync::Arc;
 pub enum Command {
     /// Run the benchmark suites against their baselines (see the book's Performance chapter).
     Bench(crate::bench::BenchArgs),
+    /// Run as a Jupyter kernel (what kernel.json starts), or install / uninstall its kernelspec.
+    Kernel(KernelArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct KernelArgs {
+    #[command(subcommand)]
+    pub action: Option<KernelAction>,
+    /// The connection file Jupyter starts the kernel with.
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub connection_file: Option<PathBuf>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum KernelAction {
+    /// Install the kernelspec (kernel.json with absolute paths to this binary and to the
+    /// chosen Python, and logos) where Jupyter finds it.
+    Install(KernelSpecArgs),
+    /// Remove an installed kernelspec.
+    Uninstall(KernelSpecArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct KernelSpecArgs {
+    /// For this user ($JUPYTER_DATA_DIR/kernels, else ~/.local/share/jupyter/kernels) [default].
+    #[arg(long, group = "location")]
+    pub user: bool,
+    /// Into the chosen Python environment (its sys.prefix/share/jupyter/kernels).
+    #[arg(long, group = "location")]
+    pub sys_prefix: bool,
+    /// Under DIR/share/jupyter/kernels.
+    #[arg(long, value_name = "DIR", group = "location")]
+    pub prefix: Option<PathBuf>,
+    /// The kernelspec's name (ASCII letters, digits, '-', '.', '_').
+    #[arg(long, default_value = "polyglot")]
+    pub name: String,
+    /// The name notebooks show [default: "polyglot (Python X.Y)"].
+    #[arg(long, value_name = "S")]
+    pub display_name: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum BackendArg {
     /// CPython inside this process (pyo3): fastest calls, zero-copy arrays.
     Embedded,
-    /// A pool of Python worker processes for CPU-bound work (not available yet).
+    /// Python in a worker process, over pipes (a crash or a hang there never takes the
+    /// session down).
     Workers,
 }
 
@@ -98,6 +139,7 @@ Examples:
   polyglot -e '(+ 1 2)'            print 3
   echo '(println 42)' | polyglot - read the script from stdin
   polyglot bench --quick           measure performance against CPython baselines
+  polyglot kernel install --user   make polyglot a Jupyter kernel (see the book's Notebooks)
 
 Exit status: 0 on success, 1 on an uncaught error or a failed write to stdout, 2 on bad
 usage, N after Python's sys.exit(N), 141 when stdout is a closed pipe (| head).";
@@ -163,7 +205,13 @@ pub fn main() -> i32 {
         );
         return 2;
     }
+    if let Some(n) = cli.workers.filter(|n| *n > 1) {
+        eprintln!("polyglot: --workers {n}: the worker pool is not built yet; one worker runs");
+    }
     let render = RenderOptions::for_stderr(cli.no_color);
+    if let Some(Command::Kernel(args)) = &cli.command {
+        return kernel(args, config);
+    }
     crate::signals::install();
     if let Some(Command::Bench(args)) = &cli.command {
         return crate::bench::run(args, &config);
@@ -197,6 +245,61 @@ pub fn main() -> i32 {
     }
     let status = run_batch(&mut engine, &cli, &render, timing == Some(true));
     finish(&out, Box::new(move || engine.shutdown()), status)
+}
+
+/// `polyglot kernel ...`: run the kernel, or install / uninstall the kernelspec.
+fn kernel(args: &KernelArgs, config: EngineConfig) -> i32 {
+    use crate::kernel::install::{self, Location};
+    let spec = match &args.action {
+        None => {
+            let Some(file) = &args.connection_file else {
+                eprintln!(
+                    "error: polyglot kernel needs --connection-file FILE (Jupyter gives it), \
+                     or `install` / `uninstall`"
+                );
+                return 2;
+            };
+            return crate::kernel::run(file, config);
+        }
+        Some(KernelAction::Install(s) | KernelAction::Uninstall(s)) => s,
+    };
+    let location = match (&spec.prefix, spec.sys_prefix) {
+        (Some(dir), _) => Location::Prefix(dir.clone()),
+        (None, true) => Location::SysPrefix,
+        (None, false) => Location::User,
+    };
+    let python = match config.python_executable() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let done = match &args.action {
+        Some(KernelAction::Install(_)) => {
+            install::install(&location, &spec.name, spec.display_name.as_deref(), &python).map(
+                |dir| {
+                    format!(
+                        "installed the {} kernelspec in {}",
+                        spec.name,
+                        dir.display()
+                    )
+                },
+            )
+        }
+        _ => install::uninstall(&location, &spec.name, &python)
+            .map(|dir| format!("removed {}", dir.display())),
+    };
+    match done {
+        Ok(msg) => {
+            println!("{msg}");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
 }
 
 /// Exit status when standard output is a pipe whose reader has gone (`| head`): what a shell

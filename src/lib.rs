@@ -12,7 +12,7 @@
 //! interop                              the Lisp side of Python: implements runtime's Host
 //! diagnostics                          errors rendered with miette
 //! engine                               the facade: sources + VM + interop + output; eval
-//! repl, bench, cli, signals            front-ends (features `repl`, `cli`, `signals`)
+//! repl, bench, kernel, cli, signals    front-ends (features `repl`, `kernel`, `cli`, `signals`)
 //! ```
 //!
 //! - [`reader`]: text to [`reader::Datum`]s with spans; incomplete vs wrong input.
@@ -69,6 +69,8 @@ pub mod interop;
 pub mod bench;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(all(unix, feature = "kernel"))]
+pub mod kernel;
 #[cfg(feature = "repl")]
 pub mod repl;
 #[cfg(all(unix, feature = "signals"))]

@@ -160,3 +160,132 @@ fn self_referencing_local_functions_are_freed_when_unreachable() {
     let calls = e.eval("<kept>", "(count (filter (fn [g] (= (g 3) :done)) kept))");
     assert_eq!(calls.printed.as_deref(), Some("100"));
 }
+
+fn bare_engine() -> Engine {
+    Engine::new(EngineConfig {
+        python_enabled: false,
+        ..EngineConfig::default()
+    })
+    .unwrap()
+}
+
+fn printed(e: &mut Engine, code: &str) -> String {
+    let out = e.eval("<test>", code);
+    assert!(out.result.is_ok(), "{code}: {:?}", out.result.err());
+    out.printed.unwrap_or_default()
+}
+
+#[test]
+fn runtime_symbols_are_freed() {
+    use polyglot::symbol::{dynamic_symbols, permanent_symbols};
+    let mut e = bare_engine();
+    // Equality with the program's own symbols, hashing, map keys, code made from data.
+    for (code, want) in [
+        ("(= (symbol \"a\") 'a)", "true"),
+        ("(= (read-string \"zz9\") (read-string \"zz9\"))", "true"),
+        ("(= (keyword \"k\") :k (read-string \":k\"))", "true"),
+        ("(get {(keyword (str \"dy\" 1)) 5} (keyword \"dy1\"))", "5"),
+        ("(get {:dk2 6} (keyword (str \"dk\" 2)))", "6"),
+        (
+            "(def held [(symbol \"held-sym\") (keyword \"held-kw\")]) (count held)",
+            "2",
+        ),
+        ("(eval (read-string \"(def q1 5)\")) q1", "5"),
+        ("(eval (list 'def (symbol \"q2\") 7)) q2", "7"),
+    ] {
+        assert_eq!(printed(&mut e, code), want, "{code}");
+    }
+    let permanent = permanent_symbols();
+    let churn = "(dotimes [i 1000000]
+                   (read-string (str \"s\" i))
+                   (symbol (str \"y\" i))
+                   (keyword (str \"k\" i)))
+                 :ok";
+    assert_eq!(printed(&mut e, churn), ":ok");
+    let (live, slots) = dynamic_symbols();
+    assert_eq!(polyglot::symbol::lookup("y5"), None, "freed");
+    assert!(slots < 100, "{live} live dynamic symbols in {slots} slots");
+    assert!(
+        permanent_symbols() - permanent < 20,
+        "the churn interned names for good"
+    );
+    // What is still referred to is still there, and still equal to itself read again.
+    for (code, want) in [
+        ("held", "[held-sym :held-kw]"),
+        (
+            "(= held [(symbol \"held-sym\") (read-string \":held-kw\")])",
+            "true",
+        ),
+        ("(+ q1 q2)", "12"),
+        ("(= (symbol \"y999999\") (read-string \"y999999\"))", "true"),
+    ] {
+        assert_eq!(printed(&mut e, code), want, "{code}");
+    }
+}
+
+#[test]
+fn mutually_recursive_local_functions_are_freed_when_unreachable() {
+    use polyglot::runtime::cycles::{noted, sweep};
+    let mut e = bare_engine();
+    let setup = "(defn pair []
+                   (let [f nil g nil]
+                     (set! f (fn [n] (if (= n 0) :even (g (- n 1)))))
+                     (set! g (fn [n] (if (= n 0) :odd (f (- n 1)))))
+                     [f g]))
+                 (defn three []
+                   (let [a nil b nil c nil]
+                     (set! a (fn [n] (if (= n 0) :a (b (- n 1)))))
+                     (set! b (fn [n] (if (= n 0) :b (c (- n 1)))))
+                     (set! c (fn [n] (if (= n 0) :c (a (- n 1)))))
+                     a))
+                 (defn through-a-value []
+                   (let [g nil
+                         f (fn [n] (g n))]
+                     (set! g (fn [n] (if (= n 0) :z (f (- n 1)))))
+                     g))
+                 (def kept (vec (map (fn [_] (pair)) (range 100))))
+                 (def kept-g (vec (map (fn [_] (second (pair))) (range 100))))
+                 (def kept-3 (three))
+                 (def kept-in-map {:fs (pair) :g (through-a-value)})";
+    printed(&mut e, setup);
+    // Functions watched from here: they are freed once nothing refers to them (a pair, and a
+    // cycle that goes through a function captured by value).
+    let watched: Vec<std::rc::Weak<polyglot::runtime::value::Closure>> = match e
+        .eval("<watched>", "(conj (pair) (through-a-value))")
+        .result
+    {
+        Ok(Value::Vector(fg)) => fg
+            .iter()
+            .map(|f| match f {
+                Value::Func(k) => std::rc::Rc::downgrade(k),
+                _ => panic!("a function"),
+            })
+            .collect(),
+        _ => panic!("a vector"),
+    };
+    let churn = "(dotimes [i 1000000] ((first (pair)) 3))
+                 (dotimes [i 10000] ((three) 4) ((through-a-value) 3))
+                 :ok";
+    assert_eq!(printed(&mut e, churn), ":ok");
+    sweep();
+    assert!(
+        watched.iter().all(|w| w.upgrade().is_none()),
+        "the pair is freed"
+    );
+    // The dropped ones are gone; the ones still held (through either function) still work.
+    assert!(noted() <= 810, "noted cells: {}", noted());
+    for (code, want) in [
+        (
+            "(count (filter (fn [[f g]] (and (= (f 4) :even) (= (g 4) :odd))) kept))",
+            "100",
+        ),
+        ("(count (filter (fn [g] (= (g 5) :even)) kept-g))", "100"),
+        ("[(kept-3 0) (kept-3 1) (kept-3 5)]", "[:a :b :c]"),
+        (
+            "[((first (:fs kept-in-map)) 2) ((:g kept-in-map) 7)]",
+            "[:even :z]",
+        ),
+    ] {
+        assert_eq!(printed(&mut e, code), want, "{code}");
+    }
+}

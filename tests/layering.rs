@@ -17,7 +17,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("ids", &["buffer"]),
     // The Lisp's front half, and the bridge (which never sees the Lisp).
     ("reader", &["source", "symbol", "stack"]),
-    ("bridge", &["buffer", "ids"]),
+    ("bridge", &["buffer", "ids", "stack"]),
     // The runtime knows no Python: it reaches the host through its own trait.
     (
         "runtime",
@@ -63,8 +63,20 @@ const LAYERS: &[(&str, &[&str])] = &[
             "symbol",
         ],
     ),
-    ("bench", &["engine", "diagnostics", "runtime"]),
     ("signals", &["runtime", "bridge"]),
+    (
+        "kernel",
+        &[
+            "engine",
+            "diagnostics",
+            "runtime",
+            "reader",
+            "source",
+            "symbol",
+            "signals",
+        ],
+    ),
+    ("bench", &["engine", "diagnostics", "runtime", "kernel"]),
     (
         "cli",
         &[
@@ -74,6 +86,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "repl",
             "bench",
             "signals",
+            "kernel",
         ],
     ),
 ];

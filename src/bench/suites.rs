@@ -1,4 +1,4 @@
-//! The suites of PERFORMANCE.md that run on the embedded backend (P1–P7, P12). Each measures our
+//! The suites of PERFORMANCE.md that run on the embedded backend (P1–P7, P12, P17). Each measures our
 //! workload and its baseline in the same run, interleaved, `reps` times. Lisp workloads are
 //! timed around the evaluation; Python baselines time themselves inside Python (so the bridge is
 //! charged to us, never to the baseline).
@@ -65,6 +65,11 @@ pub const SUITES: &[Suite] = &[
         id: "P12",
         what: "1M handles created and dropped: RSS growth",
         run: p12,
+    },
+    Suite {
+        id: "P17",
+        what: "kernel: execute (+ 1 2) round trip vs ipykernel 1+2, same client",
+        run: p17,
     },
 ];
 
@@ -405,4 +410,63 @@ fn p12(ctx: &mut Ctx) -> Result<SuiteResult, String> {
             crate::runtime::printer::readable(&after_handles)
         ),
     })
+}
+
+/// P17: the Jupyter kernel's execute round trip against ipykernel's, both driven by one
+/// `jupyter_client` (a Python script in the chosen environment). This binary's kernelspec is
+/// installed into a temporary prefix for the run.
+#[cfg(all(unix, feature = "kernel"))]
+fn p17(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    const DRIVER: &str = include_str!("kernel_roundtrip.py");
+    let dir = std::env::temp_dir().join(format!("polyglot-bench-p17-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let prefix = crate::kernel::install::Location::Prefix(dir.clone());
+    crate::kernel::install::install(&prefix, "polyglot-bench", None, &ctx.python_exe)?;
+    let script = dir.join("kernel_roundtrip.py");
+    std::fs::write(&script, DRIVER).map_err(|e| e.to_string())?;
+    let rounds = if ctx.quick { 100 } else { 300 };
+    let out = Command::new(&ctx.python_exe)
+        .arg(&script)
+        .args(["polyglot-bench", &ctx.reps.to_string(), &rounds.to_string()])
+        .env("JUPYTER_PATH", dir.join("share/jupyter"))
+        .env("JUPYTER_RUNTIME_DIR", dir.join("runtime"))
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", ctx.python_exe.display()))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    if !out.status.success() {
+        return Err(format!(
+            "the P17 driver failed (it needs jupyter_client and ipykernel in the environment): {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        ));
+    }
+    let (mut ours, mut base) = (Samples::default(), Samples::default());
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        match line.split_once(' ') {
+            Some(("ours", s)) => {
+                ours.push(s.trim().parse::<f64>().map_err(|e| e.to_string())? * 1e6)
+            }
+            Some(("base", s)) => {
+                base.push(s.trim().parse::<f64>().map_err(|e| e.to_string())? * 1e6)
+            }
+            _ => {}
+        }
+        ctx.tick();
+    }
+    let mut r = result(
+        "P17",
+        SUITES[10].what,
+        "µs",
+        (ours, base),
+        Target::RatioAtMost(0.5),
+    );
+    r.note = "both kernels driven by one jupyter_client BlockingKernelClient".into();
+    Ok(r)
+}
+
+#[cfg(not(all(unix, feature = "kernel")))]
+fn p17(_ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    Err("this build has no Jupyter kernel".into())
 }

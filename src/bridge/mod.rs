@@ -11,6 +11,8 @@ pub mod ir;
 
 #[cfg(feature = "embedded")]
 pub mod embedded;
+#[cfg(all(unix, feature = "workers"))]
+pub mod workers;
 
 use backend::Backend;
 use std::path::{Path, PathBuf};
@@ -23,7 +25,7 @@ pub enum BackendKind {
     /// CPython inside this process (pyo3): fastest calls, zero-copy arrays.
     #[default]
     Embedded,
-    /// Python worker processes (not built yet).
+    /// A Python worker process, spoken to over pipes (docs/protocol.md).
     Workers,
 }
 
@@ -73,9 +75,13 @@ pub fn start(config: &BackendConfig) -> Result<Rc<dyn Backend>, String> {
         BackendKind::Embedded => {
             Err("this polyglot was built without the embedded Python backend".into())
         }
+        #[cfg(all(unix, feature = "workers"))]
         BackendKind::Workers => {
-            Err("the workers backend is not built yet; use --backend embedded".into())
+            let python = python_executable(config.python.as_deref())?;
+            Ok(Rc::new(workers::WorkersBackend::start(python)?))
         }
+        #[cfg(not(all(unix, feature = "workers")))]
+        BackendKind::Workers => Err("this polyglot was built without the workers backend".into()),
     }
 }
 
@@ -83,7 +89,7 @@ pub fn start(config: &BackendConfig) -> Result<Rc<dyn Backend>, String> {
 pub fn available(kind: BackendKind) -> bool {
     match kind {
         BackendKind::Embedded => cfg!(feature = "embedded"),
-        BackendKind::Workers => false,
+        BackendKind::Workers => cfg!(all(unix, feature = "workers")),
     }
 }
 

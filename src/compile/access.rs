@@ -81,7 +81,7 @@ impl Gen<'_> {
         Box::new(move |vm, f| {
             let v = value(vm, f)?;
             vm.globals[id] = v;
-            Ok(Value::Symbol(vm.global_name(id)))
+            Ok(Value::symbol(vm.global_name(id)))
         })
     }
 
@@ -92,7 +92,7 @@ impl Gen<'_> {
                 unreachable!("closure() makes functions")
             };
             vm.globals[id] = Value::Macro(c.clone());
-            Ok(Value::Symbol(vm.global_name(id)))
+            Ok(Value::symbol(vm.global_name(id)))
         })
     }
 }

@@ -97,9 +97,13 @@ fn read_string(args: &[Value]) -> BuiltinResult {
     let Value::Str(s) = &args[0] else {
         return Err(want("read-string", "a string", &args[0]));
     };
-    let mut p = reader::Parser::new(s, crate::source::SourceId(u32::MAX));
-    match p.next_form() {
-        Ok(Some(d)) => Ok(datum_to_value(&d)),
+    // Data read at run time makes symbols that are freed with the values (see `symbol`).
+    let read = crate::symbol::reading_data(|| {
+        let mut p = reader::Parser::new(s, crate::source::SourceId(u32::MAX));
+        p.next_form().map(|d| d.map(|d| datum_to_value(&d)))
+    });
+    match read {
+        Ok(Some(v)) => Ok(v),
         Ok(None) => Ok(Value::Nil),
         Err(e) => {
             let msg = e.to_string();

@@ -87,7 +87,10 @@ impl Engine {
         let interop = config.python_enabled.then(|| {
             let i = Interop::new(config.backend_config());
             vm.host = i.clone();
-            for b in crate::interop::builtins::BUILTINS {
+            for b in crate::interop::builtins::BUILTINS
+                .iter()
+                .chain(crate::interop::display::BUILTINS)
+            {
                 vm.define(b.name, Value::Builtin(b));
             }
             // `builtins.ValueError` and friends without an import.
@@ -309,6 +312,88 @@ impl Engine {
     /// Completion of Python attributes, usable while the engine is busy elsewhere.
     pub fn completer(&self) -> Completer {
         Completer::new(self.interop.clone())
+    }
+
+    /// What `:doc NAME` shows: what the name is bound to (special form, builtin and its doc,
+    /// macro, function and its arity, or the value's type) and its docstring.
+    pub fn doc_text(&self, name: &str) -> String {
+        let text = if crate::symbol::SPECIAL_FORMS.contains(&name) {
+            format!("{name}: special form (see the book's language reference)\n")
+        } else {
+            match self.vm.global_value(intern(name)) {
+                Some(Value::Builtin(b)) => format!("{name}: builtin\n  {}\n", b.doc),
+                Some(Value::Macro(_)) => format!("{name}: macro\n"),
+                Some(Value::Func(ref f)) => format!(
+                    "{name}: function taking {}\n",
+                    crate::runtime::describe_arity(
+                        f.proto.nparams,
+                        if f.proto.rest {
+                            None
+                        } else {
+                            Some(f.proto.nparams)
+                        }
+                    )
+                ),
+                Some(v) => format!("{name}: {}\n", v.type_name()),
+                None => format!("{name}: not bound\n"),
+            }
+        };
+        match self.vm.doc(intern(name)) {
+            Some(doc) => format!("{text}  {doc}\n"),
+            None => text,
+        }
+    }
+
+    /// The MIME bundle of a value as JSON text (`{"data": {...}, "metadata": {...}}`): a
+    /// Python object's rich representations (HTML, PNG, …), else its printed form.
+    pub fn mime_bundle(&mut self, v: &Value) -> String {
+        let bundle = crate::interop::display::bundle_of(&mut self.vm, v)
+            .unwrap_or_else(|_| crate::interop::display::text_bundle(&readable(v)));
+        self.detach();
+        bundle
+    }
+
+    /// The open matplotlib figures as a JSON list of PNG bundles, closing them.
+    pub fn take_figures(&mut self) -> String {
+        let figures =
+            crate::interop::display::take_figures(&mut self.vm).unwrap_or_else(|_| "[]".into());
+        self.detach();
+        figures
+    }
+
+    /// What inspecting a Python value shows (type, value, signature, docstring).
+    pub fn inspect_python(&mut self, v: &Value) -> Result<String, Exn> {
+        let v = self.vm.force(v)?;
+        let text = crate::interop::display::inspect_text(&mut self.vm, &v, 0);
+        self.detach();
+        text
+    }
+
+    /// Routes Python's `input()` and `getpass.getpass()` to `ask`, a Lisp function of
+    /// `(prompt password?)` (a notebook asks its front-end). Starts Python.
+    pub fn route_input(&mut self, ask: Value) -> Result<(), Exn> {
+        let r = crate::interop::display::install_input(&mut self.vm, ask);
+        self.detach();
+        r
+    }
+
+    /// A snapshot of what completion offers now (names, and the globals bound to Python
+    /// values); the front-end adds its commands.
+    pub fn completions(&self) -> complete::Completions {
+        complete::Completions {
+            names: self.names(),
+            commands: Vec::new(),
+            python: self
+                .vm
+                .bound_names()
+                .into_iter()
+                .filter_map(|s| {
+                    let v = self.vm.global_value(s)?;
+                    v.is_host().then_some((s.name().to_string(), v))
+                })
+                .collect(),
+            completer: self.completer(),
+        }
     }
 
     /// Python handles held right now: index, type and short repr (`:handles`).

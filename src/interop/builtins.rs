@@ -92,8 +92,8 @@ pub static BUILTINS: &[Builtin] = &[
     ),
 ];
 
-/// The engine's interop, behind the VM's host.
-fn interop(vm: &Vm) -> Result<Rc<Interop>, Exn> {
+/// The engine's interop, behind the VM's host (an error when the engine has none).
+pub(super) fn interop(vm: &Vm) -> Result<Rc<Interop>, Exn> {
     Interop::of(vm).ok_or_else(|| {
         LispError::new(
             ErrorKind::Host("PythonUnavailable".into()),

@@ -9,6 +9,7 @@
 pub mod builtins;
 mod calls;
 mod describe;
+pub mod display;
 mod ops;
 
 use crate::bridge::backend::{
@@ -46,6 +47,8 @@ pub struct Interop {
     on_start: RefCell<Option<Box<dyn Fn()>>>,
     /// Lisp errors raised inside callbacks during this top-level form (see `keep_lisp_error`).
     lisp_errors: RefCell<Vec<Exn>>,
+    /// The rich-display helper module is loaded in this session's Python.
+    display_loaded: Cell<bool>,
 }
 
 impl Interop {
@@ -60,6 +63,7 @@ impl Interop {
             output: RefCell::new(None),
             on_start: RefCell::new(None),
             lisp_errors: RefCell::new(Vec::new()),
+            display_loaded: Cell::new(false),
         })
     }
 
@@ -362,8 +366,13 @@ impl Interop {
         if let Some(tok) = f.lisp_error {
             let kept = self.lisp_errors.borrow();
             if let Some(e) = (tok as usize).checked_sub(1).and_then(|i| kept.get(i)) {
-                // The callback's own error, as it was raised in the Lisp.
-                return Box::new((**e).clone());
+                // The callback's own error, as it was raised in the Lisp; one raised by a
+                // builtin Python called directly has no place yet: the form that called Python.
+                let e = Box::new((**e).clone());
+                return match spans.get(f.step).or(spans.last()) {
+                    Some(s) => e.at(*s),
+                    None => e,
+                };
             }
         }
         let span = spans.get(f.step).or(spans.last()).copied();
@@ -488,7 +497,7 @@ impl CallbackHost for VmHost<'_> {
             let mut m = Map::new();
             for (k, v) in kwargs {
                 m.insert(
-                    Value::Keyword(crate::symbol::intern(&k)),
+                    Value::Keyword(crate::symbol::intern_dynamic(&k)),
                     interop.value_of_wire(v, &b),
                 );
             }

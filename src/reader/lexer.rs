@@ -3,7 +3,7 @@
 
 use super::{prefix_symbol, DatumKind, ReadError};
 use crate::source::{SourceId, Span};
-use crate::symbol::intern;
+use crate::symbol::intern_read as intern;
 use num_bigint::BigInt;
 
 #[derive(Debug, Clone, PartialEq)]

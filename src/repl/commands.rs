@@ -2,8 +2,6 @@
 //! loop itself stays thin and `:help` lists exactly what exists.
 
 use super::Session;
-use crate::runtime::value::Value;
-use crate::symbol::intern;
 
 pub enum Outcome {
     Continue,
@@ -97,31 +95,7 @@ fn doc(s: &mut Session, arg: &str) -> Outcome {
         s.err("usage: :doc NAME\n");
         return Outcome::Continue;
     }
-    let text = if crate::symbol::SPECIAL_FORMS.contains(&name) {
-        format!("{name}: special form (see the book's language reference)\n")
-    } else {
-        match s.engine.vm.global_value(intern(name)) {
-            Some(Value::Builtin(b)) => format!("{name}: builtin\n  {}\n", b.doc),
-            Some(Value::Macro(_)) => format!("{name}: macro\n"),
-            Some(Value::Func(ref f)) => format!(
-                "{name}: function taking {}\n",
-                crate::runtime::describe_arity(
-                    f.proto.nparams,
-                    if f.proto.rest {
-                        None
-                    } else {
-                        Some(f.proto.nparams)
-                    }
-                )
-            ),
-            Some(v) => format!("{name}: {}\n", v.type_name()),
-            None => format!("{name}: not bound\n"),
-        }
-    };
-    let text = match s.engine.vm.doc(intern(name)) {
-        Some(doc) => format!("{text}  {doc}\n"),
-        None => text,
-    };
+    let text = s.engine.doc_text(name);
     s.out(&text);
     Outcome::Continue
 }

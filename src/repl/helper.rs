@@ -14,16 +14,8 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// Names offered for completion, refreshed by the REPL after every evaluation.
-#[derive(Default)]
-pub struct Completions {
-    pub names: Vec<String>,
-    pub commands: Vec<String>,
-    /// Globals bound to Python values: `np.` completes from `dir()` of these.
-    pub python: std::collections::HashMap<String, crate::runtime::value::Value>,
-    /// Attributes of Python values, from the engine.
-    pub completer: crate::engine::Completer,
-}
+use crate::engine::complete::is_delimiter;
+pub use crate::engine::complete::Completions;
 
 pub struct ReplHelper {
     pub completions: Rc<RefCell<Completions>>,
@@ -39,47 +31,6 @@ pub fn input_state(input: &str) -> Result<(), ReadError> {
     read_all(input, SourceId(u32::MAX)).map(|_| ())
 }
 
-fn is_delimiter(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '(' | ')' | '[' | ']' | '{' | '}' | '"' | '\'' | '`' | ',' | ';'
-        )
-}
-
-/// The attribute names offered after `value.path.`, asked of Python without running user code
-/// that could hang the line editor (TAB runs in raw mode, where Ctrl-C is a key, not a signal):
-///
-/// - an import chain (`np`, `np.linalg`: modules and what they hold) is completed with `dir()`;
-/// - a handle is completed only for its own attributes (never through a path: a property or
-///   `__getattr__` is user code), and with `dir()` only when its class's `__dir__` is not
-///   written in Python; otherwise from `dir()` of its class, which a user `__dir__` does not
-///   reach;
-/// - a chain that starts at a handle (`(. obj attr)`) is not run at all.
-fn python_attributes(
-    c: &Completions,
-    v: &crate::runtime::value::Value,
-    path: Vec<String>,
-) -> Vec<String> {
-    use crate::runtime::host::LazyRoot;
-    use crate::runtime::value::Value;
-    match v {
-        Value::Lazy(l) if matches!(l.root, LazyRoot::Import(_)) => c.completer.attributes(v, path),
-        Value::Host(_) if path.is_empty() => {
-            let class = || vec!["__class__".to_string()];
-            let dir_fn = c
-                .completer
-                .attributes(v, vec!["__class__".into(), "__dir__".into()]);
-            if dir_fn.iter().any(|n| n == "__code__") {
-                c.completer.attributes(v, class())
-            } else {
-                c.completer.attributes(v, Vec::new())
-            }
-        }
-        _ => Vec::new(),
-    }
-}
-
 impl Completer for ReplHelper {
     type Candidate = Pair;
 
@@ -89,47 +40,14 @@ impl Completer for ReplHelper {
         pos: usize,
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let before = &line[..pos];
-        let start = before
-            .char_indices()
-            .rev()
-            .find(|(_, c)| is_delimiter(*c))
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        let word = &before[start..];
-        let c = self.completions.borrow();
-        if let Some((base, partial)) = word.rsplit_once('.') {
-            let mut parts = base.split('.');
-            let head = parts.next().unwrap_or_default();
-            if let Some(v) = c.python.get(head) {
-                let path: Vec<String> = parts.map(str::to_string).collect();
-                let mut found: Vec<Pair> = python_attributes(&c, v, path)
-                    .into_iter()
-                    .filter(|n| {
-                        n.starts_with(partial) && (partial.starts_with('_') || !n.starts_with('_'))
-                    })
-                    .map(|n| Pair {
-                        display: n.clone(),
-                        replacement: format!("{base}.{n}"),
-                    })
-                    .collect();
-                found.sort_by(|a, b| a.display.cmp(&b.display));
-                return Ok((start, found));
-            }
-        }
-        let pool: Box<dyn Iterator<Item = &String>> = if start == 0 && word.starts_with(':') {
-            Box::new(c.commands.iter())
-        } else {
-            Box::new(c.names.iter())
-        };
-        let mut found: Vec<Pair> = pool
-            .filter(|n| n.starts_with(word))
-            .map(|n| Pair {
-                display: n.clone(),
-                replacement: n.clone(),
+        let (start, found) = self.completions.borrow().complete(line, pos);
+        let found = found
+            .into_iter()
+            .map(|(display, replacement)| Pair {
+                display,
+                replacement,
             })
             .collect();
-        found.sort_by(|a, b| a.display.cmp(&b.display));
-        found.dedup_by(|a, b| a.display == b.display);
         Ok((start, found))
     }
 }

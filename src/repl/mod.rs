@@ -168,23 +168,12 @@ pub fn history_path() -> Option<PathBuf> {
 }
 
 fn refresh_completions(session: &Session, completions: &Rc<RefCell<Completions>>) {
-    let mut c = completions.borrow_mut();
-    c.names = session.engine.names();
-    c.completer = session.engine.completer();
+    let mut c = session.engine.completions();
     c.commands = commands::COMMANDS
         .iter()
         .map(|c| c.name.to_string())
         .collect();
-    c.python = session
-        .engine
-        .vm
-        .bound_names()
-        .into_iter()
-        .filter_map(|s| {
-            let v = session.engine.vm.global_value(s)?;
-            v.is_host().then_some((s.name().to_string(), v))
-        })
-        .collect();
+    *completions.borrow_mut() = c;
 }
 
 pub fn run(mut engine: Engine, options: &ReplOptions) -> i32 {

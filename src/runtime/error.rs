@@ -116,8 +116,11 @@ impl LispError {
         })
     }
 
+    /// Labels the error at `span` unless it has a place already. The default span is no
+    /// place (a call from outside the Lisp's source, e.g. a Lisp function Python calls): the
+    /// error stays open for the form that called into Python.
     pub fn at(mut self: Box<Self>, span: Span) -> Box<LispError> {
-        if self.span.is_none() {
+        if self.span.is_none() && span != Span::default() {
             self.span = Some(span);
         }
         self

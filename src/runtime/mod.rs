@@ -111,6 +111,7 @@ impl Vm {
         if let Some(id) = self.global_ids.get(&name) {
             return *id;
         }
+        let name = symbol::pin(name);
         let id = self.globals.len();
         self.globals.push(Value::Unbound);
         self.global_names.push(name);
@@ -450,7 +451,7 @@ impl Vm {
             captures: &c.captures,
         };
         // Checking the stack costs a little; every 16th level is enough with this red zone.
-        let r = if self.depth % 16 == 0 {
+        let r = if self.depth.is_multiple_of(16) {
             crate::stack::guarded(|| (p.body)(self, &frame))
         } else {
             (p.body)(self, &frame)
@@ -513,7 +514,6 @@ const ALTERNATIVES: &[(&str, &str)] = &[
     ("require", "`($py \"module\")` for a Python module"),
     ("printf", "`(println (format \"{} {}\" a b))`"),
     ("puts", "`println`"),
-    ("display", "`print`, or `println` for a newline"),
     ("newline", "`(println)`"),
     (
         "while",

@@ -1,7 +1,7 @@
 //! Where the program's output goes: an [`Output`] sink that the engine owns and the VM writes
 //! to (`print`, `println`, `prn`, and, when captured, Python's `sys.stdout`/`sys.stderr`).
-//! [`StdStreams`] is the terminal default; a kernel installs one that sends stream messages,
-//! and tests install a [`Recorder`].
+//! [`StdStreams`] is the terminal default; a kernel installs one that sends stream messages and
+//! shows [`Display`]s, and tests install a [`Recorder`].
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,6 +36,30 @@ pub trait Output: Send + Sync {
     fn error(&self) -> Option<std::io::Error> {
         None
     }
+    /// Shows a rich display (a notebook's `display_data`). Returns false when the sink shows
+    /// text only; the caller then prints the display's text form.
+    fn display(&self, _display: &Display) -> bool {
+        false
+    }
+    /// Whether [`Output::display`] shows rich output (else `display` prints text).
+    fn shows_rich(&self) -> bool {
+        false
+    }
+    /// Clears the output shown so far for the running cell (`wait`: when the next output
+    /// arrives). Sinks without such output ignore it.
+    fn clear(&self, _wait: bool) {}
+}
+
+/// A rich display: representations of one value, by MIME type, as a notebook shows them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Display {
+    /// The MIME bundle as JSON text: `{"data": {"text/plain": "...", "image/png": "<base64>"},
+    /// "metadata": {...}}` (what a notebook's `display_data` carries).
+    pub bundle: String,
+    /// The display's name, when it can be updated later.
+    pub id: Option<String>,
+    /// This replaces the earlier display with the same `id`.
+    pub update: bool,
 }
 
 /// The process's stdout and stderr. Stdout is line-buffered. The first stdout write error is

@@ -81,8 +81,8 @@ fn datum_to_value_with(d: &Datum, note: &mut dyn FnMut(&Value, &Datum)) -> Value
         DatumKind::BigInt(b) => return Value::from_bigint(b.clone()),
         DatumKind::Float(f) => return Value::Float(*f),
         DatumKind::Str(s) => return Value::str(s),
-        DatumKind::Symbol(s) => return Value::Symbol(*s),
-        DatumKind::Keyword(s) => return Value::Keyword(*s),
+        DatumKind::Symbol(s) => return Value::symbol(*s),
+        DatumKind::Keyword(s) => return Value::keyword(*s),
         DatumKind::Embedded(e) => return embedded_value(e),
         DatumKind::List(items) => {
             Value::list(items.iter().map(|i| datum_to_value_with(i, note)).collect())
@@ -126,8 +126,9 @@ pub fn value_to_datum(
         Value::Big(b) => DatumKind::BigInt((**b).clone()),
         Value::Float(f) => DatumKind::Float(*f),
         Value::Str(s) => DatumKind::Str(s.to_string()),
-        Value::Symbol(s) => DatumKind::Symbol(*s),
-        Value::Keyword(s) => DatumKind::Keyword(*s),
+        // Code names its symbols for good (see `symbol`: a raw `Sym` must not outlive its name).
+        Value::Symbol(s) => DatumKind::Symbol(crate::symbol::pin(s.sym())),
+        Value::Keyword(s) => DatumKind::Keyword(crate::symbol::pin(s.sym())),
         Value::List(l) => DatumKind::List(l.iter().map(conv).collect::<Result<_, _>>()?),
         Value::Vector(items) => {
             DatumKind::Vector(items.iter().map(conv).collect::<Result<_, _>>()?)

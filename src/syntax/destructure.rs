@@ -123,7 +123,7 @@ fn parse_seq(items: &[Datum]) -> Result<Pattern, Exn> {
 }
 
 fn parse_map(items: &[Datum], span: Span) -> Result<Pattern, Exn> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err(syntax_error(
             "a map pattern needs pairs: {:keys [a b]}, {name :key}, :as name, :or {name default}",
             span,
@@ -161,9 +161,9 @@ fn parse_map(items: &[Datum], span: Span) -> Result<Pattern, Exn> {
                         }
                     };
                     let key = match kind {
-                        "keys" => Value::Keyword(name),
+                        "keys" => Value::keyword(name),
                         "strs" => Value::str(&name.name()),
-                        _ => Value::Symbol(name),
+                        _ => Value::symbol(name),
                     };
                     entries.push((Pattern::Name(name), key, None));
                 }

@@ -241,7 +241,7 @@ impl State {
                     )));
                 }
                 path.push(addr);
-                let r = if path.len() % 32 == 0 {
+                let r = if path.len().is_multiple_of(32) {
                     stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, || {
                         self.container_to_wire(py, &obj, path)
                     })

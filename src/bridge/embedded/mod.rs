@@ -195,7 +195,7 @@ thread_local! {
 fn drain_deferred(count: &Cell<u32>) {
     let n = count.get().wrapping_add(1);
     count.set(n);
-    if n % 256 == 0 {
+    if n.is_multiple_of(256) {
         Python::attach(|_| ());
     }
 }

@@ -6,7 +6,7 @@ use crate::runtime::error::{ErrorKind, Exn, LispError};
 use crate::runtime::output::Stream;
 use crate::runtime::printer::{display, readable};
 use crate::runtime::value::{Builtin, BuiltinResult, Value};
-use crate::symbol::{gensym as fresh_symbol, intern};
+use crate::symbol::{gensym_dynamic, intern_dynamic};
 
 pub static BUILTINS: &[Builtin] = &[
     def!(
@@ -197,10 +197,10 @@ fn doc(vm: &mut crate::runtime::Vm, args: Vec<Value>) -> BuiltinResult {
     let Value::Symbol(name) = &args[0] else {
         return Err(want("doc", "a quoted symbol, as in (doc 'map)", &args[0]));
     };
-    if let Some(d) = vm.doc(*name) {
+    if let Some(d) = vm.doc(name.sym()) {
         return Ok(Value::str(d));
     }
-    Ok(match vm.global_value(*name) {
+    Ok(match vm.global_value(name.sym()) {
         Some(Value::Builtin(b)) => Value::str(b.doc),
         _ => Value::Nil,
     })
@@ -268,7 +268,7 @@ fn gensym(args: &[Value]) -> BuiltinResult {
         None => "G".to_string(),
         Some(v) => display(v),
     };
-    Ok(Value::Symbol(fresh_symbol(&prefix)))
+    Ok(Value::Symbol(gensym_dynamic(&prefix)))
 }
 
 fn text_arg(v: &Value, op: &str) -> Result<String, Exn> {
@@ -280,12 +280,16 @@ fn text_arg(v: &Value, op: &str) -> Result<String, Exn> {
 }
 
 fn symbol(args: &[Value]) -> BuiltinResult {
-    Ok(Value::Symbol(intern(&text_arg(&args[0], "symbol")?)))
+    Ok(Value::Symbol(intern_dynamic(&text_arg(
+        &args[0], "symbol",
+    )?)))
 }
 
 fn keyword(args: &[Value]) -> BuiltinResult {
     let t = text_arg(&args[0], "keyword")?;
-    Ok(Value::Keyword(intern(t.strip_prefix(':').unwrap_or(&t))))
+    Ok(Value::Keyword(intern_dynamic(
+        t.strip_prefix(':').unwrap_or(&t),
+    )))
 }
 
 fn name(args: &[Value]) -> BuiltinResult {

@@ -266,7 +266,8 @@ fn lookup(name: &str, st: &mut Fields) -> Result<Value, Exn> {
 
 fn key_of(m: &Value, key: &str) -> Option<Value> {
     let Value::Map(map) = m else { return None };
-    map.get(&Value::Keyword(crate::symbol::intern(key)))
+    crate::symbol::lookup(key)
+        .and_then(|k| map.get(&Value::keyword(k)))
         .or_else(|| map.get(&Value::str(key)))
         .cloned()
 }
@@ -496,7 +497,7 @@ fn group(digits: &str, sep: char, every: usize) -> String {
     let cs: Vec<char> = digits.chars().collect();
     let mut out = String::new();
     for (i, c) in cs.iter().enumerate() {
-        if i > 0 && (cs.len() - i) % every == 0 {
+        if i > 0 && (cs.len() - i).is_multiple_of(every) {
             out.push(sep);
         }
         out.push(*c);
@@ -814,7 +815,7 @@ mod tests {
     #[test]
     fn names_and_items() {
         let mut m = crate::runtime::value::Map::new();
-        m.insert(Value::Keyword(crate::symbol::intern("name")), s("ann"));
+        m.insert(Value::keyword(crate::symbol::intern("name")), s("ann"));
         m.insert(s("age"), i(30));
         let m = Value::Map(std::rc::Rc::new(m));
         assert_eq!(

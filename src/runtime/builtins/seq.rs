@@ -82,7 +82,7 @@ fn vec(args: &[Value]) -> BuiltinResult {
 }
 
 fn hash_map(args: &[Value]) -> BuiltinResult {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(LispError::new(
             ErrorKind::Value,
             "`hash-map` needs an even number of arguments (key value ...)",
