@@ -276,17 +276,20 @@ fn kernel(args: &KernelArgs, config: EngineConfig) -> i32 {
         }
     };
     let done = match &args.action {
-        Some(KernelAction::Install(_)) => {
-            install::install(&location, &spec.name, spec.display_name.as_deref(), &python).map(
-                |dir| {
-                    format!(
-                        "installed the {} kernelspec in {}",
-                        spec.name,
-                        dir.display()
-                    )
-                },
+        Some(KernelAction::Install(_)) => install::install(
+            &location,
+            &spec.name,
+            spec.display_name.as_deref(),
+            &python,
+            &kernel_flags(&config),
+        )
+        .map(|dir| {
+            format!(
+                "installed the {} kernelspec in {}",
+                spec.name,
+                dir.display()
             )
-        }
+        }),
         _ => install::uninstall(&location, &spec.name, &python)
             .map(|dir| format!("removed {}", dir.display())),
     };
@@ -299,6 +302,14 @@ fn kernel(args: &KernelArgs, config: EngineConfig) -> i32 {
             eprintln!("error: {e}");
             1
         }
+    }
+}
+
+/// The flags a kernelspec records so the kernel runs as installed (`--backend workers`).
+fn kernel_flags(config: &EngineConfig) -> Vec<String> {
+    match config.backend {
+        BackendKind::Embedded => Vec::new(),
+        BackendKind::Workers => vec!["--backend".into(), "workers".into()],
     }
 }
 

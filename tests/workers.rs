@@ -58,7 +58,9 @@ fn an_uncaught_worker_death_is_a_clear_diagnostic() {
     let o = workers(r#"(py-exec "import os; os._exit(7)")"#);
     assert_eq!(o.code, 1, "{}", o.show());
     assert!(o.stderr.contains("WorkerDied"), "{}", o.show());
-    assert!(o.stderr.contains("exited with status 7"), "{}", o.show());
+    let flat = o.stderr.replace("\n  | ", " ");
+    assert!(flat.contains("exited with status 7"), "{}", o.show());
+    assert!(!flat.contains("never answered"), "{}", o.show());
 }
 
 #[test]
@@ -164,4 +166,30 @@ fn workers_die_with_polyglot() {
         state.is_empty() || state.contains(") Z "),
         "worker {pid} outlived polyglot: {state}"
     );
+}
+
+#[test]
+fn the_repl_shows_timing_and_handles_on_workers() {
+    use support::{line, Pty, Step, TempDir, PROMPT};
+    let dir = TempDir::new("repl-workers");
+    let r = Pty::new(&["--backend", "workers"])
+        .env("NO_COLOR", "1")
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("HOME", dir.path().join("home"))
+        .run(&[
+            Step::Expect(PROMPT),
+            Step::Send("(def xs (py-eval \"[1, 2]\"))\r"),
+            Step::Expect(PROMPT),
+            Step::Send("(count xs)\r"),
+            Step::ExpectRe(&line("2")),
+            Step::Expect("1 request"),
+            Step::Expect(PROMPT),
+            Step::Send(":handles\r"),
+            Step::Expect("list"),
+            Step::Expect(PROMPT),
+            Step::Send("\x04"),
+            Step::ExpectExit,
+        ]);
+    support::assert_exit_0(&r);
+    assert!(r.transcript().contains("[1, 2]"), "{}", r.report);
 }

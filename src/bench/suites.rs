@@ -1,4 +1,4 @@
-//! The suites of PERFORMANCE.md that run on the embedded backend (P1–P7, P12, P17). Each measures our
+//! The suites of PERFORMANCE.md that exist so far (P1–P8, P12, P17). Each measures our
 //! workload and its baseline in the same run, interleaved, `reps` times. Lisp workloads are
 //! timed around the evaluation; Python baselines time themselves inside Python (so the bridge is
 //! charged to us, never to the baseline).
@@ -60,6 +60,11 @@ pub const SUITES: &[Suite] = &[
         id: "P7",
         what: "raise + catch a Python ValueError, per round",
         run: p7,
+    },
+    Suite {
+        id: "P8",
+        what: "workers: a call's round trip to the worker vs a raw pipe echo of the same size",
+        run: p8,
     },
     Suite {
         id: "P12",
@@ -397,7 +402,7 @@ fn p12(ctx: &mut Ctx) -> Result<SuiteResult, String> {
     let back = before_handles == after_handles;
     Ok(SuiteResult {
         id: "P12".into(),
-        what: SUITES[9].what.into(),
+        what: what_of("P12").into(),
         unit: "MB".into(),
         ours: Samples(vec![growth]),
         baseline: None,
@@ -421,7 +426,7 @@ fn p17(ctx: &mut Ctx) -> Result<SuiteResult, String> {
     let dir = std::env::temp_dir().join(format!("polyglot-bench-p17-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let prefix = crate::kernel::install::Location::Prefix(dir.clone());
-    crate::kernel::install::install(&prefix, "polyglot-bench", None, &ctx.python_exe)?;
+    crate::kernel::install::install(&prefix, "polyglot-bench", None, &ctx.python_exe, &[])?;
     let script = dir.join("kernel_roundtrip.py");
     std::fs::write(&script, DRIVER).map_err(|e| e.to_string())?;
     let rounds = if ctx.quick { 100 } else { 300 };
@@ -457,7 +462,7 @@ fn p17(ctx: &mut Ctx) -> Result<SuiteResult, String> {
     }
     let mut r = result(
         "P17",
-        SUITES[10].what,
+        what_of("P17"),
         "µs",
         (ours, base),
         Target::RatioAtMost(0.5),
@@ -469,4 +474,55 @@ fn p17(ctx: &mut Ctx) -> Result<SuiteResult, String> {
 #[cfg(not(all(unix, feature = "kernel")))]
 fn p17(_ctx: &mut Ctx) -> Result<SuiteResult, String> {
     Err("this build has no Jupyter kernel".into())
+}
+
+fn what_of(id: &str) -> &'static str {
+    SUITES.iter().find(|s| s.id == id).map_or("", |s| s.what)
+}
+
+/// P8: a Python call from a Lisp loop on the workers backend (one request, one reply each),
+/// against the floor: a frame of the same size echoed by a worker process that does not decode
+/// it, read back the same way.
+#[cfg(all(unix, feature = "workers"))]
+fn p8(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let config = crate::engine::EngineConfig {
+        backend: crate::engine::BackendKind::Workers,
+        python: Some(ctx.python_exe.clone()),
+        ..Default::default()
+    };
+    let mut engine = crate::engine::Engine::new(config).map_err(|e| e.message.clone())?;
+    let n: usize = if ctx.quick { 2_000 } else { 10_000 };
+    let setup =
+        "(def bench-m ($py \"math\")) (defn bench-p8 (n) (dotimes [i n] (bench-m.sqrt 2.0)))";
+    engine
+        .eval_quietly("<bench>", setup)
+        .map_err(|e| e.message.clone())?;
+    let python = ctx.python_exe.clone();
+    let code = format!("(bench-p8 {n})");
+    let r = interleave(
+        ctx,
+        1e6 / n as f64,
+        &mut |_| {
+            let t = Instant::now();
+            engine
+                .eval_quietly("<bench>", &code)
+                .map_err(|e| e.message.clone())?;
+            Ok(t.elapsed().as_secs_f64())
+        },
+        // A call's request frame is about 60 bytes (a cached function's handle, one float).
+        &mut |_| {
+            crate::engine::workers_echo_floor(&python, 60, n).map(|d| d.as_secs_f64() * n as f64)
+        },
+    );
+    let _ = engine.shutdown();
+    let mut res = result("P8", what_of("P8"), "µs", r?, Target::RatioAtMost(1.5));
+    res.note =
+        "baseline: the same frame size echoed undecoded by a worker (spin 50 µs, then block)"
+            .into();
+    Ok(res)
+}
+
+#[cfg(not(all(unix, feature = "workers")))]
+fn p8(_ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    Err("this build has no workers backend".into())
 }

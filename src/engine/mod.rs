@@ -34,6 +34,17 @@ use std::sync::Arc;
 /// The prelude, written in the Lisp itself.
 const PRELUDE: &str = include_str!("../../lisp/prelude.lisp");
 
+/// The raw round trip to a worker process: `rounds` frames of `payload_len` bytes echoed back
+/// undecoded (`polyglot bench`'s P8 floor); the time per round trip.
+#[cfg(all(unix, feature = "workers"))]
+pub fn workers_echo_floor(
+    python: &std::path::Path,
+    payload_len: usize,
+    rounds: usize,
+) -> Result<std::time::Duration, String> {
+    crate::bridge::workers::echo_floor(python, payload_len, rounds)
+}
+
 /// Which values an evaluation prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Show {

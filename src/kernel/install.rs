@@ -100,17 +100,17 @@ pub fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
 }
 
-/// The kernel.json text.
-pub fn kernel_json(binary: &Path, python: &Path, display_name: &str) -> String {
+/// The kernel.json text; `extra` are flags the kernel runs with (`--backend workers`).
+pub fn kernel_json(binary: &Path, python: &Path, display_name: &str, extra: &[String]) -> String {
+    let mut argv: Vec<String> = vec![
+        binary.to_string_lossy().into_owned(),
+        "--python".into(),
+        python.to_string_lossy().into_owned(),
+    ];
+    argv.extend(extra.iter().cloned());
+    argv.extend(["kernel", "--connection-file", "{connection_file}"].map(String::from));
     let spec = json!({
-        "argv": [
-            binary.to_string_lossy(),
-            "--python",
-            python.to_string_lossy(),
-            "kernel",
-            "--connection-file",
-            "{connection_file}",
-        ],
+        "argv": argv,
         "display_name": display_name,
         "language": "polyglot",
         "interrupt_mode": "signal",
@@ -127,6 +127,7 @@ pub fn install(
     name: &str,
     display_name: Option<&str>,
     python: &Path,
+    extra: &[String],
 ) -> Result<PathBuf, String> {
     if !valid_name(name) {
         return Err(format!(
@@ -151,7 +152,7 @@ pub fn install(
     };
     write(
         "kernel.json",
-        kernel_json(&binary, &python, &display).as_bytes(),
+        kernel_json(&binary, &python, &display, extra).as_bytes(),
     )?;
     for (file, bytes) in LOGOS {
         write(file, bytes)?;
@@ -191,11 +192,13 @@ mod tests {
             Path::new("/opt/bin/polyglot"),
             Path::new("/venv/bin/python"),
             "polyglot (Python 3.11)",
+            &["--backend".to_string(), "workers".to_string()],
         );
         let j: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(j["argv"][0], "/opt/bin/polyglot");
         assert_eq!(j["argv"][2], "/venv/bin/python");
-        assert_eq!(j["argv"][5], "{connection_file}");
+        assert_eq!(j["argv"][3], "--backend");
+        assert_eq!(j["argv"][7], "{connection_file}");
         assert_eq!(j["interrupt_mode"], "signal");
         assert_eq!(j["language"], "polyglot");
     }

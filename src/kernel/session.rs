@@ -610,7 +610,11 @@ pub fn is_complete(code: &str) -> Json {
     if code.trim_start().starts_with(':') {
         return json!({"status": "complete"});
     }
-    match crate::reader::read_all(code, SourceId(u32::MAX)) {
+    // Asking must not intern the cell's names for good (a kernel runs for days).
+    let read = crate::symbol::reading_data(|| {
+        crate::reader::read_all(code, SourceId(u32::MAX)).map(|_| ())
+    });
+    match read {
         Ok(_) => json!({"status": "complete"}),
         Err(e) if e.is_incomplete() => json!({"status": "incomplete", "indent": "  "}),
         Err(_) => json!({"status": "invalid"}),

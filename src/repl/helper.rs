@@ -28,7 +28,8 @@ pub fn input_state(input: &str) -> Result<(), ReadError> {
     if input.trim_start().starts_with(':') {
         return Ok(());
     }
-    read_all(input, SourceId(u32::MAX)).map(|_| ())
+    // Checking input must not intern its names for good (the REPL runs for days).
+    crate::symbol::reading_data(|| read_all(input, SourceId(u32::MAX)).map(|_| ()))
 }
 
 impl Completer for ReplHelper {

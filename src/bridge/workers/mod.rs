@@ -15,6 +15,24 @@
 pub mod codec;
 mod process;
 
+/// The raw floor of a round trip (P8): `rounds` frames of `payload_len` bytes written to an
+/// echo worker and read back, with the same spin-then-block reads; the time per round trip.
+pub fn echo_floor(
+    python: &std::path::Path,
+    payload_len: usize,
+    rounds: usize,
+) -> Result<std::time::Duration, String> {
+    let mut w = Worker::spawn_echo(python)?;
+    // A string payload of the right length: the frame is the same size as a request's.
+    let msg = Val::Str("x".repeat(payload_len.saturating_sub(5)));
+    let t = Instant::now();
+    for _ in 0..rounds {
+        w.send(&msg).map_err(|d| d.0)?;
+        w.recv().map_err(|d| d.0)?;
+    }
+    Ok(t.elapsed() / rounds.max(1) as u32)
+}
+
 use crate::bridge::backend::*;
 use crate::bridge::handles::HandleTable;
 use crate::bridge::interrupt::IN_PYTHON;
@@ -153,7 +171,14 @@ impl WorkersBackend {
 
     /// The worker is gone: forget it (the next request starts another).
     fn lose_worker(&self, d: &process::Died) -> Box<PyFailure> {
-        let msg = self.died_message(d);
+        let mut msg = self.died_message(d);
+        if self.worker.borrow().as_ref().is_some_and(|w| !w.answered) {
+            // It never got as far as answering: most likely not a Python that can run it.
+            msg.push_str(&format!(
+                " (it never answered: is {} a Python 3.8 or newer?)",
+                self.python.display()
+            ));
+        }
         *self.worker.borrow_mut() = None;
         self.pending_release.borrow_mut().clear();
         failure("WorkerDied", msg)
@@ -462,6 +487,8 @@ impl WorkersBackend {
                         }
                     }
                 }
+                // The runtime started (process.rs notes that it answered).
+                "hello" => {}
                 "freed" => {
                     if let Some(c) = items.get(1).and_then(Val::as_int) {
                         host.release_callback(CallbackId(c as u32));

@@ -29,6 +29,8 @@ pub struct Worker {
     last_stderr: Arc<Mutex<String>>,
     /// Why it ended, once known.
     ended: Option<String>,
+    /// It has sent at least one message (so it is a working Python running the runtime).
+    pub answered: bool,
 }
 
 /// The worker is gone: why.
@@ -97,6 +99,16 @@ fn pipe() -> Result<(OwnedFd, OwnedFd), String> {
 impl Worker {
     /// Starts a worker on `python`.
     pub fn spawn(python: &Path) -> Result<Worker, String> {
+        Worker::spawn_mode(python, &[])
+    }
+
+    /// Starts the runtime in echo mode (it writes every frame back undecoded): the floor a
+    /// request's round trip is measured against.
+    pub fn spawn_echo(python: &Path) -> Result<Worker, String> {
+        Worker::spawn_mode(python, &["--echo"])
+    }
+
+    fn spawn_mode(python: &Path, mode: &[&str]) -> Result<Worker, String> {
         let script = install_runtime()?;
         let (req_read, req_write) = pipe()?;
         let (rep_read, rep_write) = pipe()?;
@@ -104,6 +116,7 @@ impl Worker {
         let mut cmd = Command::new(python);
         cmd.arg("-u")
             .arg(&script)
+            .args(mode)
             .args(["3", "4"])
             .stdin(Stdio::null())
             .stderr(Stdio::piped());
@@ -159,6 +172,7 @@ impl Worker {
             decoder: Decoder::default(),
             last_stderr,
             ended: None,
+            answered: false,
         })
     }
 
@@ -184,7 +198,10 @@ impl Worker {
         let mut spun_since: Option<Instant> = None;
         loop {
             match self.decoder.next_message() {
-                Some(Ok(v)) => return Ok(v),
+                Some(Ok(v)) => {
+                    self.answered = true;
+                    return Ok(v);
+                }
                 Some(Err(e)) => {
                     self.kill();
                     return Err(Died(format!("sent a frame that does not decode ({e})")));
@@ -282,10 +299,11 @@ impl Worker {
         };
         // Let the stderr forwarder catch the last lines.
         std::thread::sleep(Duration::from_millis(20));
-        let mut why = match status {
+        let mut why = format!("process {}: ", self.child.id());
+        why.push_str(&match status {
             Some(s) => describe_status(s),
             None => "it stopped answering".into(),
-        };
+        });
         let last = self
             .last_stderr
             .lock()

@@ -2076,6 +2076,8 @@ class Runtime:
         signal.signal(signal.SIGINT, self.on_sigint)
         if hasattr(signal, 'SIGUSR2'):
             signal.signal(signal.SIGUSR2, self.on_sigusr2)
+        # The runtime is up (the host then knows a later death is not a wrong interpreter).
+        self.send_reply(['hello', 1, '%d.%d.%d' % sys.version_info[:3]])
         try:
             while True:
                 try:
@@ -2386,9 +2388,31 @@ usage: python -u runtime.py REQUEST_FD REPLY_FD   (the worker; started by polygl
 """
 
 
+def echo(rfd, wfd):
+    """The raw floor for benchmarks (P8): frames read on rfd are written back unchanged, with no
+    decoding, by the same reads and writes the runtime uses."""
+    buf = bytearray()
+    while True:
+        chunk = os.read(rfd, 65536)
+        if not chunk:
+            return 0
+        buf += chunk
+        while len(buf) >= 4:
+            n = int.from_bytes(buf[:4], 'little')
+            if len(buf) < 4 + n:
+                break
+            frame = bytes(buf[:4 + n])
+            del buf[:4 + n]
+            view = memoryview(frame)
+            while view:
+                view = view[os.write(wfd, view):]
+
+
 def main(argv):
     if argv[:1] == ['--self-test']:
         return self_test(argv[1:])
+    if argv[:1] == ['--echo'] and len(argv) == 3:
+        return echo(int(argv[1]), int(argv[2]))
     if argv[:1] == ['--write-vectors'] and len(argv) == 2:
         write_vectors(argv[1])
         return 0
