@@ -493,6 +493,38 @@ def _frame(value):
     return bytearray(_U32.pack(_LONG) + _U64.pack(n)) + memoryview(out)[4:]
 
 
+_RESULT_HEAD = b'l\x04\x00\x00\x00s\x06\x00\x00\x00resulti'
+_FLAGS_0 = b'i' + _I64.pack(0)
+_FLAGS_1 = b'i' + _I64.pack(1)
+_RESULT_LEN = len(_RESULT_HEAD) + 8 + 9 + 9
+_PACK_RESULT_D = struct.Struct('<I%dsqcd9s' % len(_RESULT_HEAD)).pack
+_PACK_RESULT_I = struct.Struct('<I%dsqcq9s' % len(_RESULT_HEAD)).pack
+
+
+def _frame_result(reply):
+    """_frame(reply) for a reply ['result', rid, value, flags] whose value is a float or an int
+    (the bytes are the same); None for any other reply."""
+    if len(reply) != 4 or reply[0] != 'result':
+        return None
+    rid = reply[1]
+    value = reply[2]
+    flags = reply[3]
+    if type(rid) is not int or not _I64_MIN <= rid <= _I64_MAX:
+        return None
+    if flags == 0 and type(flags) is int:
+        tail = _FLAGS_0
+    elif flags == 1 and type(flags) is int:
+        tail = _FLAGS_1
+    else:
+        return None
+    t = type(value)
+    if t is float:
+        return _PACK_RESULT_D(_RESULT_LEN, _RESULT_HEAD, rid, b'd', value, tail)
+    if t is int and _I64_MIN <= value <= _I64_MAX:
+        return _PACK_RESULT_I(_RESULT_LEN, _RESULT_HEAD, rid, b'i', value, tail)
+    return None
+
+
 def encode(value):
     """One message as a whole frame: u32 LE length (or 0xFFFFFFFF and a u64) and payload."""
     return bytes(_frame(value))
@@ -518,22 +550,43 @@ def decode_payload(p):
     n = len(p)
     pos = 0
     stack = []  # [tag, items still to read, items]
+    depth = 0  # len(stack)
     u32 = _U32.unpack_from
     try:
         while True:
-            depth = len(stack)
-            if depth > MAX_DEPTH:
-                raise DecodeTooDeep('values nested deeper than %d' % MAX_DEPTH)
             if pos >= n:
                 raise DecodeError('a value ends early')
             tag = p[pos]
             pos += 1
-            if tag == 0x4E:  # N
-                v = None
-            elif tag == 0x54:  # T
-                v = True
-            elif tag == 0x46:  # F
-                v = False
+            # The most common tags first.
+            if tag == 0x6C or tag == 0x74 or tag == 0x6D:  # l t m
+                if pos + 4 > n:
+                    raise DecodeError('a value ends early')
+                k = u32(p, pos)[0]
+                pos += 4
+                # Every item takes at least one byte: a count past what is left is a lie.
+                if k > n - pos:
+                    raise DecodeError('a value ends early')
+                if k == 0:
+                    v = [] if tag == 0x6C else () if tag == 0x74 else {}
+                else:
+                    stack.append([tag, 2 * k if tag == 0x6D else k, []])
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        raise DecodeTooDeep('values nested deeper than %d' % MAX_DEPTH)
+                    continue
+            elif tag == 0x73:  # s
+                if pos + 4 > n:
+                    raise DecodeError('a value ends early')
+                k = u32(p, pos)[0]
+                pos += 4
+                if pos + k > n:
+                    raise DecodeError('a value ends early')
+                try:
+                    v = p[pos:pos + k].decode('utf-8')
+                except UnicodeDecodeError:
+                    raise DecodeError('a string is not UTF-8') from None
+                pos += k
             elif tag == 0x69:  # i
                 if pos + 8 > n:
                     raise DecodeError('a value ends early')
@@ -544,7 +597,19 @@ def decode_payload(p):
                     raise DecodeError('a value ends early')
                 v = _F64.unpack_from(p, pos)[0]
                 pos += 8
-            elif tag == 0x73 or tag == 0x49 or tag == 0x62:  # s I b
+            elif tag == 0x68 or tag == 0x63 or tag == 0x24:  # h c $
+                if pos + 4 > n:
+                    raise DecodeError('a value ends early')
+                k = u32(p, pos)[0]
+                pos += 4
+                v = Handle(k) if tag == 0x68 else Callback(k) if tag == 0x63 else StepRef(k)
+            elif tag == 0x4E:  # N
+                v = None
+            elif tag == 0x54:  # T
+                v = True
+            elif tag == 0x46:  # F
+                v = False
+            elif tag == 0x49 or tag == 0x62:  # I b
                 if pos + 4 > n:
                     raise DecodeError('a value ends early')
                 k = u32(p, pos)[0]
@@ -560,30 +625,10 @@ def decode_payload(p):
                         v = raw.decode('utf-8')
                     except UnicodeDecodeError:
                         raise DecodeError('a string is not UTF-8') from None
-                    if tag == 0x49:
-                        digits = v[1:] if v.startswith('-') else v
-                        if not digits or digits.strip('0123456789abcdefABCDEF'):
-                            raise DecodeError('a big integer is not hexadecimal digits: %r' % v)
-                        v = int(v, 16)
-            elif tag == 0x6C or tag == 0x74 or tag == 0x6D:  # l t m
-                if pos + 4 > n:
-                    raise DecodeError('a value ends early')
-                k = u32(p, pos)[0]
-                pos += 4
-                # Every item takes at least one byte: a count past what is left is a lie.
-                if k > n - pos:
-                    raise DecodeError('a value ends early')
-                if k == 0:
-                    v = [] if tag == 0x6C else () if tag == 0x74 else {}
-                else:
-                    stack.append([tag, 2 * k if tag == 0x6D else k, []])
-                    continue
-            elif tag == 0x68 or tag == 0x63 or tag == 0x24:  # h c $
-                if pos + 4 > n:
-                    raise DecodeError('a value ends early')
-                k = u32(p, pos)[0]
-                pos += 4
-                v = Handle(k) if tag == 0x68 else Callback(k) if tag == 0x63 else StepRef(k)
+                    digits = v[1:] if v.startswith('-') else v
+                    if not digits or digits.strip('0123456789abcdefABCDEF'):
+                        raise DecodeError('a big integer is not hexadecimal digits: %r' % v)
+                    v = int(v, 16)
             elif tag == 0x61:  # a
                 if pos + 4 > n:
                     raise DecodeError('a value ends early')
@@ -629,13 +674,14 @@ def decode_payload(p):
                 pos += k
             else:
                 raise DecodeError('unknown value tag 0x%02x' % tag)
-            while stack:
+            while depth:
                 f = stack[-1]
                 f[2].append(v)
                 f[1] -= 1
                 if f[1]:
                     break
                 stack.pop()
+                depth -= 1
                 v = _finish(f[0], f[2])
             else:
                 if pos != n:
@@ -1469,7 +1515,7 @@ class Runtime:
         flags = self.reply_flags()
         reply.append(flags)
         try:
-            data = _frame(reply)
+            data = _frame_result(reply) or _frame(reply)
         except RecursionError:
             err = RecursionError(_DEEP_LIMIT_TEXT)
             data = _frame(['error', rid, max(0, len(steps) - 1), 'RecursionError',
