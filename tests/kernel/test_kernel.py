@@ -194,7 +194,10 @@ class KernelBehaviour(unittest.TestCase):
 
     def test_a_failed_cell_aborts_the_queued_ones(self):
         s = self.s
-        ids = [s.kc.execute(c) for c in ("(def z 1)", "(/ 1 0)", "(def z 2)", "(def z 3)")]
+        # The first cell takes a while, so all four are sent before the failure even on a
+        # loaded machine (a cell sent after the failure is the user's next one: not aborted).
+        first = '(do (py-exec "import time; time.sleep(0.4)") (def z 1))'
+        ids = [s.kc.execute(c) for c in (first, "(/ 1 0)", "(def z 2)", "(def z 3)")]
         replies = [s.reply(i) for i in ids]
         statuses = [r["content"]["status"] for r in replies]
         self.assertEqual(statuses, ["ok", "error", "aborted", "aborted"])
