@@ -9,7 +9,7 @@
 //! A leaf module: the runtime (typed arrays are core values) and the bridge (which hands the
 //! memory to Python) both use it, and it imports neither.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -142,11 +142,13 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 pub struct SharedBuffer {
     id: BufferId,
-    ptr: *mut u8,
+    /// Where the elements are: fixed for the buffer's life, except that [`SharedBuffer::relocate`]
+    /// may move them once, before anything outside Rust has seen the address.
+    ptr: Cell<*mut u8>,
     len: usize,
     dtype: DType,
     readonly: bool,
-    owner: Owner,
+    owner: RefCell<Owner>,
     /// Python objects currently exposing this memory (diagnostics and tests).
     pub exports: Cell<usize>,
 }
@@ -165,7 +167,7 @@ impl PartialEq for SharedBuffer {
 
 impl Drop for SharedBuffer {
     fn drop(&mut self) {
-        if let Owner::Rust(words) = self.owner {
+        if let Owner::Rust(words) = *self.owner.get_mut() {
             // SAFETY: `words` came from `Box::into_raw` in `zeroed` and is freed only here.
             drop(unsafe { Box::from_raw(words.as_ptr()) });
         }
@@ -206,11 +208,11 @@ impl SharedBuffer {
         let words = unsafe { NonNull::new_unchecked(Box::into_raw(storage)) };
         Ok(SharedBuffer {
             id: next_id(),
-            ptr: words.as_ptr() as *mut u8,
+            ptr: Cell::new(words.as_ptr() as *mut u8),
             len,
             dtype,
             readonly: false,
-            owner: Owner::Rust(words),
+            owner: RefCell::new(Owner::Rust(words)),
             exports: Cell::new(0),
         })
     }
@@ -229,11 +231,11 @@ impl SharedBuffer {
     ) -> SharedBuffer {
         SharedBuffer {
             id: next_id(),
-            ptr,
+            ptr: Cell::new(ptr),
             len,
             dtype,
             readonly,
-            owner: Owner::Foreign(keep_alive),
+            owner: RefCell::new(Owner::Foreign(keep_alive)),
             exports: Cell::new(0),
         }
     }
@@ -259,7 +261,35 @@ impl SharedBuffer {
         self.len * self.dtype.size()
     }
     pub fn as_ptr(&self) -> *mut u8 {
-        self.ptr
+        self.ptr.get()
+    }
+
+    /// Moves the elements into memory that `keep_alive` owns — shared memory another process
+    /// maps, for the workers backend — keeping the array's identity (every Lisp reference sees
+    /// the new memory). Only Rust-owned memory that no Python object exposes can move.
+    ///
+    /// # Safety
+    /// `ptr` must be writable for `byte_len()` bytes, aligned to 8, not overlapping this buffer,
+    /// and valid for as long as `keep_alive` lives (it is dropped with this buffer).
+    pub unsafe fn relocate(
+        &self,
+        ptr: *mut u8,
+        keep_alive: Box<dyn std::any::Any>,
+    ) -> Result<(), String> {
+        if self.exports.get() > 0 {
+            return Err("this array's memory is in use by Python objects".into());
+        }
+        let mut owner = self.owner.borrow_mut();
+        let Owner::Rust(words) = *owner else {
+            return Err("this array's memory belongs to a Python object".into());
+        };
+        // SAFETY: both regions hold byte_len() bytes (caller; constructors) and are disjoint.
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr.get(), ptr, self.byte_len()) };
+        self.ptr.set(ptr);
+        *owner = Owner::Foreign(keep_alive);
+        // SAFETY: `words` came from `Box::into_raw` in `try_zeroed`; nothing points into it now.
+        drop(unsafe { Box::from_raw(words.as_ptr()) });
+        Ok(())
     }
 
     /// Element `i`, or `None` past the end.
@@ -270,7 +300,7 @@ impl SharedBuffer {
         // SAFETY: i < len and the memory is valid for len elements of dtype (constructors);
         // unaligned reads keep this sound even for odd views.
         unsafe {
-            let p = self.ptr.add(i * self.dtype.size());
+            let p = self.ptr.get().add(i * self.dtype.size());
             Some(match self.dtype {
                 DType::F32 => Elem::Float(p.cast::<f32>().read_unaligned() as f64),
                 DType::F64 => Elem::Float(p.cast::<f64>().read_unaligned()),
@@ -309,7 +339,7 @@ impl SharedBuffer {
         };
         // SAFETY: bounds checked above; the memory is writable (not readonly) and valid.
         unsafe {
-            let p = self.ptr.add(i * self.dtype.size());
+            let p = self.ptr.get().add(i * self.dtype.size());
             match self.dtype {
                 DType::F32 => p.cast::<f32>().write_unaligned(float as f32),
                 DType::F64 => p.cast::<f64>().write_unaligned(float),

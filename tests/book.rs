@@ -4,6 +4,10 @@
 //! and its following text fence is compared with stdout plus stderr. ```` ```lisp,norun ````
 //! fences (REPL sessions, long-running examples) are only read, not run.
 //! `BLESS=1 cargo test --test book` rewrites the text fences from the actual output.
+//!
+//! Every example also runs with `--backend workers` and must print exactly what it prints
+//! embedded, except a fence marked ```` ```lisp,embedded-only ```` (its text says why) or
+//! ```` ```lisp,varies ```` (its output changes from run to run: a timing).
 
 use std::io::Write;
 use std::path::Path;
@@ -18,6 +22,7 @@ struct Example {
     code: String,
     expect_error: bool,
     run: bool,
+    embedded_only: bool,
     output: Option<String>,
     /// Line range (0-based, end exclusive) of the expected output's content.
     output_lines: Option<(usize, usize)>,
@@ -46,6 +51,7 @@ fn examples(md: &str, file: &str) -> Vec<Example> {
                 code: body,
                 expect_error: info.contains("error"),
                 run: !info.contains("norun"),
+                embedded_only: info.contains("embedded-only") || info.contains("varies"),
                 output: None,
                 output_lines: None,
             });
@@ -75,9 +81,33 @@ fn examples(md: &str, file: &str) -> Vec<Example> {
     out
 }
 
-#[test]
-fn book_examples_run() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+/// Runs an example's script with these extra arguments: stdout, stderr, success.
+fn run_example(root: &Path, ex: &Example, args: &[&str]) -> (String, String, bool) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polyglot"))
+        .args(args)
+        .arg("-")
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn polyglot");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(ex.code.as_bytes())
+        .expect("write script");
+    let out = child.wait_with_output().expect("wait");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
+}
+
+fn all_examples(root: &Path) -> Vec<Example> {
     let src = root.join("book/src");
     let mut all = Vec::new();
     let mut entries: Vec<_> = std::fs::read_dir(&src)
@@ -91,6 +121,46 @@ fn book_examples_run() {
         let md = std::fs::read_to_string(&p).expect("read chapter");
         all.extend(examples(&md, &p.file_name().unwrap().to_string_lossy()));
     }
+    all
+}
+
+/// The differential run of the book: the same output on the workers backend.
+#[cfg(unix)]
+#[test]
+fn book_examples_give_the_same_output_on_workers() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for ex in all_examples(root)
+        .iter()
+        .filter(|e| e.run && !e.embedded_only)
+    {
+        let embedded = run_example(root, ex, &[]);
+        let workers = run_example(root, ex, &["--backend", "workers"]);
+        compared += 1;
+        if embedded != workers {
+            failures.push(format!(
+                "{}:{}: differs on workers\n--- embedded ({})\n{}{}--- workers ({})\n{}{}",
+                ex.file,
+                ex.line,
+                embedded.2,
+                embedded.0,
+                embedded.1,
+                workers.2,
+                workers.0,
+                workers.1
+            ));
+        }
+    }
+    assert!(compared >= 20, "only {compared} examples compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn book_examples_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("book/src");
+    let all = all_examples(root);
     assert!(
         all.len() >= 20,
         "the book should have examples, found {}",
@@ -100,35 +170,16 @@ fn book_examples_run() {
     let mut blessed: std::collections::BTreeMap<String, Vec<Edit>> = Default::default();
     let mut failures = Vec::new();
     for ex in all.iter().filter(|e| e.run) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_polyglot"))
-            .arg("-")
-            .current_dir(root)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn polyglot");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(ex.code.as_bytes())
-            .expect("write script");
-        let out = child.wait_with_output().expect("wait");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        let ok = out.status.success();
+        let (stdout, stderr, ok) = run_example(root, ex, &[]);
         let place = format!("{}:{}", ex.file, ex.line);
         if ok == ex.expect_error {
             failures.push(format!(
-                "{place}: expected {}, got exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+                "{place}: expected {}, got the other\nstdout:\n{stdout}\nstderr:\n{stderr}",
                 if ex.expect_error {
                     "an error"
                 } else {
                     "success"
                 },
-                out.status.code()
             ));
             continue;
         }

@@ -1,4 +1,4 @@
-//! The worker protocol's test vectors (docs/protocol.md §10): the Rust codec encodes each named
+//! The worker protocol's test vectors (docs/protocol.md §11): the Rust codec encodes each named
 //! value to exactly the bytes of `tests/protocol/vectors.txt` and decodes those bytes back to
 //! the value; the Python runtime's own self-test checks the same file the same way.
 
@@ -67,6 +67,50 @@ fn expected(name: &str) -> Option<Val> {
             Val::Bool(false),
             Val::None,
         ]),
+        "pending" => Val::Pending(5),
+        "msg_run_keep" => Val::List(vec![
+            s("run"),
+            Val::Int(6),
+            s("auto"),
+            Val::List(vec![Val::List(vec![
+                s("call"),
+                Val::Pending(5),
+                Val::List(vec![Val::Float(2.0), Val::None]),
+                Val::List(vec![]),
+            ])]),
+            Val::List(vec![]),
+            Val::Bool(true),
+        ]),
+        "msg_run_acked" => Val::List(vec![
+            s("run"),
+            Val::Int(7),
+            s("deep"),
+            Val::List(vec![Val::List(vec![
+                s("getattr"),
+                Val::Pending(6),
+                s("real"),
+            ])]),
+            Val::List(vec![Val::Int(8)]),
+            Val::Bool(false),
+            Val::Int(5),
+        ]),
+        "msg_skipped" => Val::List(vec![s("skipped"), Val::Int(7)]),
+        "msg_resume" => Val::List(vec![s("resume")]),
+        "msg_forget" => Val::List(vec![s("forget"), Val::List(vec![Val::Int(5), Val::Int(6)])]),
+        "msg_batch" => Val::List(vec![
+            s("batch"),
+            Val::List(vec![
+                Val::List(vec![s("resume")]),
+                Val::List(vec![
+                    s("run"),
+                    Val::Int(8),
+                    s("auto"),
+                    Val::List(vec![]),
+                    Val::List(vec![]),
+                    Val::Bool(true),
+                ]),
+            ]),
+        ]),
         _ => return None,
     })
 }
@@ -102,7 +146,7 @@ fn the_rust_codec_matches_every_vector() {
         assert_eq!(decode(&bytes[4..]).unwrap(), want, "{name}: payload");
         seen += 1;
     }
-    assert!(seen >= 24, "only {seen} vectors");
+    assert!(seen >= 31, "only {seen} vectors");
 }
 
 fn venv_python() -> PathBuf {

@@ -119,6 +119,42 @@ pub trait Backend {
     fn stdout_redirected(&self) -> bool {
         false
     }
+    /// Whether [`Backend::submit`] sends requests without waiting.
+    fn pipelines(&self) -> bool {
+        false
+    }
+    /// Sends a request without waiting for its answer (a backend that pipelines; the others
+    /// return `None`, and the caller uses [`Backend::execute`]). The ticket names the answer
+    /// ([`Backend::take_answers`]) and, as [`WireValue::Pending`], its value in later requests,
+    /// which run after it. After a submitted request fails, the backend skips the requests that
+    /// follow (answered [`Answer::Skipped`]) until [`Backend::resume`]: nothing after a failing
+    /// call runs, as when every call waits.
+    fn submit(
+        &self,
+        _req: &ChainRequest,
+        _host: &mut dyn CallbackHost,
+    ) -> Option<Result<u64, Box<PyFailure>>> {
+        None
+    }
+    /// Reads answers until the one for `ticket` has come (`None`: all of them), serving
+    /// callbacks and output meanwhile.
+    fn wait(&self, _ticket: Option<u64>, _host: &mut dyn CallbackHost) {}
+    /// The answers that have come since the last call, in the order the requests were sent.
+    fn take_answers(&self) -> Vec<(u64, Answer)> {
+        Vec::new()
+    }
+    /// Whether any submitted request has not been answered yet.
+    fn in_flight(&self) -> bool {
+        false
+    }
+    /// The value of `ticket` is no longer needed by later requests (queued, like releases).
+    fn forget(&self, _ticket: u64) {}
+    /// The failure that made the backend skip requests has been raised: run them again.
+    fn resume(&self) {}
+    /// `(batch ...)`: requests submitted until the matching `end_batch` go out as one message
+    /// (sooner only if the Lisp side must wait for one of them).
+    fn begin_batch(&self) {}
+    fn end_batch(&self) {}
     /// Ends the backend at process exit: frees every object the Lisp side held, then runs the
     /// interpreter's own exit work (`atexit` handlers, flushing and closing files). Called once,
     /// on the owner thread, after the session's Lisp values are gone; the backend is unusable
@@ -127,6 +163,15 @@ pub trait Backend {
     fn shutdown(&self) -> Option<i32> {
         None
     }
+}
+
+/// What became of a submitted request.
+#[derive(Debug)]
+pub enum Answer {
+    Value(WireValue),
+    Failed(Box<PyFailure>),
+    /// Not run: an earlier submitted request failed.
+    Skipped,
 }
 
 /// Why a Lisp callback failed, as Python should see it.

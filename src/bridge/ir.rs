@@ -30,6 +30,9 @@ pub enum WireValue {
     Callback(CallbackId),
     /// The result of an earlier step of the same request.
     Step(usize),
+    /// The value of an earlier request sent without waiting (its ticket, see
+    /// `Backend::submit`): the backend resolves it where the request runs.
+    Pending(u64),
     /// Typed-array memory shared with Python without copying: reaches Python as a NumPy array
     /// over the same memory (a memoryview without NumPy); comes back from `->lisp`.
     Array(ArrayRef),

@@ -78,7 +78,10 @@ pub fn start(config: &BackendConfig) -> Result<Rc<dyn Backend>, String> {
         #[cfg(all(unix, feature = "workers"))]
         BackendKind::Workers => {
             let python = python_executable(config.python.as_deref())?;
-            Ok(Rc::new(workers::WorkersBackend::start(python)?))
+            Ok(Rc::new(workers::WorkersBackend::start(
+                python,
+                config.max_inflight,
+            )?))
         }
         #[cfg(not(all(unix, feature = "workers")))]
         BackendKind::Workers => Err("this polyglot was built without the workers backend".into()),

@@ -2,10 +2,22 @@
 //! `prim::condition`), `do`, `and`, `or`, and `try` / `catch` / `finally`.
 
 use super::{prim, store, Gen};
+use crate::runtime::error::Exn;
 use crate::runtime::function::Code;
 use crate::runtime::value::Value;
+use crate::runtime::Vm;
 use crate::syntax::expr::{Expr, TryExpr};
 use std::rc::Rc;
+
+/// A test's value: a lazy chain (or a pending call) is run (or waited for) first, so that its
+/// Python value decides (`None` and `False` are false, as in Python).
+#[inline]
+fn tested(vm: &mut Vm, v: Value) -> Result<Value, Exn> {
+    match v {
+        Value::Lazy(_) => vm.force(&v),
+        v => Ok(v),
+    }
+}
 
 impl Gen<'_> {
     pub(super) fn if_expr(&self, t: &Expr, a: &Expr, b: &Expr) -> Code {
@@ -15,7 +27,8 @@ impl Gen<'_> {
         }
         let (t, a, b) = (self.expr(t), self.expr(a), self.expr(b));
         Box::new(move |vm, f| {
-            if t(vm, f)?.truthy() {
+            let v = t(vm, f)?;
+            if tested(vm, v)?.truthy() {
                 a(vm, f)
             } else {
                 b(vm, f)
@@ -39,7 +52,8 @@ impl Gen<'_> {
         Box::new(move |vm, f| {
             let mut last = Value::Bool(true);
             for c in &codes {
-                last = c(vm, f)?;
+                let v = c(vm, f)?;
+                last = tested(vm, v)?;
                 if !last.truthy() {
                     break;
                 }
@@ -53,7 +67,8 @@ impl Gen<'_> {
         Box::new(move |vm, f| {
             let mut last = Value::Nil;
             for c in &codes {
-                last = c(vm, f)?;
+                let v = c(vm, f)?;
+                last = tested(vm, v)?;
                 if last.truthy() {
                     break;
                 }
@@ -81,7 +96,15 @@ impl Gen<'_> {
         Box::new(move |vm, f| {
             let sp = vm.stack.len();
             let depth = vm.depth;
-            let r = match body(vm, f) {
+            // Python calls of the body still in flight (a pipelining backend) are waited for
+            // here: their failures are the body's, to catch; one that came before a Lisp
+            // error is what the body raised first.
+            let body_result = match body(vm, f) {
+                Ok(v) => vm.settle().map(|()| v),
+                Err(e) if e.is_uncatchable() => Err(e),
+                Err(e) => Err(vm.settle().err().unwrap_or(e)),
+            };
+            let r = match body_result {
                 Err(e) => {
                     vm.stack.truncate(sp);
                     vm.depth = depth;

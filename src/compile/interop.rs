@@ -88,9 +88,14 @@ impl Gen<'_> {
     pub(super) fn batch(&self, body: &Expr) -> Code {
         let body = self.expr(body);
         // One attachment for the whole block (it lasts to the end of the top-level form).
+        // On a pipelining backend its calls go out together, as one message.
         Box::new(move |vm, f| {
-            vm.host.attach();
-            body(vm, f)
+            let host = vm.host.clone();
+            host.attach();
+            host.begin_batch();
+            let r = body(vm, f);
+            host.end_batch();
+            r
         })
     }
 }

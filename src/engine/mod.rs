@@ -45,6 +45,17 @@ pub fn workers_echo_floor(
     crate::bridge::workers::echo_floor(python, payload_len, rounds)
 }
 
+/// The in-process floor of pipelined calls (`polyglot bench`'s P9 baseline): the worker runtime
+/// decodes and dispatches the frames in `frames` (recorded from a real session, see
+/// `POLYGLOT_WORKER_RECORD`) in a loop, without pipes; messages handled and seconds taken.
+#[cfg(all(unix, feature = "workers"))]
+pub fn workers_replay(
+    python: &std::path::Path,
+    frames: &std::path::Path,
+) -> Result<(u64, f64), String> {
+    crate::bridge::workers::replay(python, frames)
+}
+
 /// Which values an evaluation prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Show {
@@ -281,6 +292,13 @@ impl Engine {
             }
         }
         let r = run_form(&mut self.vm, form);
+        // Python calls still in flight (a pipelining backend) end with the form: a failure
+        // among them is the form's error, even if nothing used its value (and it came before
+        // any Lisp error the form raised later).
+        let r = match r {
+            Ok(v) => self.vm.settle().map(|()| v),
+            Err(e) => Err(self.vm.settle().err().unwrap_or(e)),
+        };
         self.detach();
         r
     }

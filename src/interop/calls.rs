@@ -107,7 +107,8 @@ impl Interop {
         }
         steps.push(Step::Call(f, wargs, wkw));
         spans.push(span);
-        self.run(vm, steps, &spans, ResultMode::Auto)
+        let b = self.backend().map_err(|e| e.at(span))?;
+        self.run_on(vm, &b, steps, &spans, ResultMode::Auto, true)
     }
 
     /// The hot path: a handle called with plain arguments taken straight from the stack.
@@ -131,6 +132,10 @@ impl Interop {
         span: Span,
     ) -> Result<Value, Exn> {
         let b = self.backend().map_err(|e| e.at(span))?;
+        if b.pipelines() {
+            let steps = vec![Step::Call(WireValue::Handle(f), wargs.to_vec(), Vec::new())];
+            return self.run_on(vm, &b, steps, &[span], ResultMode::Auto, true);
+        }
         let started = self.timing.get().then(Instant::now);
         vm.out.flush();
         let r = b.call_handle(f, wargs, &mut VmHost { vm, interop: self });

@@ -11,6 +11,7 @@ mod calls;
 mod describe;
 pub mod display;
 mod ops;
+mod pipeline;
 
 use crate::bridge::backend::{
     Backend, CallbackFailure, CallbackHost, OutputHook, PyFailure, Stats,
@@ -49,6 +50,8 @@ pub struct Interop {
     lisp_errors: RefCell<Vec<Exn>>,
     /// The rich-display helper module is loaded in this session's Python.
     display_loaded: Cell<bool>,
+    /// Calls in flight on a pipelining backend (see `pipeline`).
+    pipeline: RefCell<pipeline::Pipeline>,
 }
 
 impl Interop {
@@ -64,6 +67,7 @@ impl Interop {
             on_start: RefCell::new(None),
             lisp_errors: RefCell::new(Vec::new()),
             display_loaded: Cell::new(false),
+            pipeline: RefCell::new(pipeline::Pipeline::default()),
         })
     }
 
@@ -186,7 +190,7 @@ impl Interop {
                 host: self.host(),
             })),
             WireValue::Array(r) => b.claim_buffer(&r).map_or(Value::Nil, Value::Array),
-            WireValue::Callback(_) | WireValue::Step(_) => Value::Nil,
+            WireValue::Callback(_) | WireValue::Step(_) | WireValue::Pending(_) => Value::Nil,
         }
     }
 
@@ -205,6 +209,7 @@ impl Interop {
                 WireValue::Step(steps.len() - 1)
             }
             LazyRoot::Value(v) => self.to_wire(vm, v, steps, spans, lazy.span)?,
+            LazyRoot::Pending(p) => self.pending_operand(vm, p)?,
         };
         Ok(getattrs(cur, &lazy.path, steps, spans, lazy.span))
     }
@@ -332,15 +337,39 @@ impl Interop {
                 })
             }
         };
+        self.run_on(vm, &b, steps, spans, mode, false)
+    }
+
+    /// Runs a request on `b`; a call (`pipelined`) is only submitted, if `b` pipelines.
+    fn run_on(
+        &self,
+        vm: &mut Vm,
+        b: &Rc<dyn Backend>,
+        steps: Vec<Step>,
+        spans: &[Span],
+        mode: ResultMode,
+        pipelined: bool,
+    ) -> Result<Value, Exn> {
         let started = self.timing.get().then(Instant::now);
         vm.out.flush();
         if steps.iter().any(Step::may_change_attributes) {
             self.epoch.set(self.epoch.get() + 1);
         }
         let req = ChainRequest { steps, mode };
+        if pipelined {
+            if let Some(r) = self.submit(vm, b, &req, spans) {
+                self.add_bridge_time(started);
+                return r;
+            }
+        }
+        // Waiting for this answer reads those of the calls before it: a failure among them
+        // comes first (this request was then skipped).
+        self.raise_failure(b)?;
         let r = b.execute(&req, &mut VmHost { vm, interop: self });
+        self.collect(b);
+        self.raise_failure(b)?;
         let out = match r {
-            Ok(w) => Ok(self.value_of_wire(w, &b)),
+            Ok(w) => Ok(self.value_of_wire(w, b)),
             Err(f) => Err(self.failure_to_error(*f, spans)),
         };
         self.add_bridge_time(started);
@@ -612,6 +641,12 @@ impl Host for Interop {
 
     fn force(&self, vm: &mut Vm, v: &Value) -> Result<Value, Exn> {
         match v {
+            Value::Lazy(l) if l.path.is_empty() && matches!(l.root, LazyRoot::Pending(_)) => {
+                let LazyRoot::Pending(p) = &l.root else {
+                    unreachable!()
+                };
+                self.resolve(vm, p)
+            }
             Value::Lazy(l) => {
                 let span = l.span;
                 self.unary(vm, v, Step::AsHandle, ResultMode::Auto, span)
@@ -693,7 +728,32 @@ impl Host for Interop {
         }
     }
 
+    fn settle(&self, vm: &mut Vm) -> Result<(), Exn> {
+        self.settle_calls(vm)
+    }
+
+    fn forget(&self, ticket: u64) {
+        self.forget_ticket(ticket);
+    }
+
+    fn begin_batch(&self) {
+        if let Ok(b) = self.backend() {
+            b.begin_batch();
+        }
+    }
+
+    fn end_batch(&self) {
+        if let Some(b) = self.backend.borrow().clone() {
+            b.end_batch();
+        }
+    }
+
     fn write_stdout(&self, vm: &mut Vm, text: &str) -> Option<Result<(), Exn>> {
+        // Python's output of the calls still in flight comes first (and a failure among them
+        // stops the printing, as it would have stopped the program before it).
+        if let Err(e) = self.settle_calls(vm) {
+            return Some(Err(e));
+        }
         let redirected = self
             .backend
             .borrow()

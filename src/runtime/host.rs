@@ -1,6 +1,8 @@
 //! The seam between the Lisp runtime and a host language (Python): the [`Host`] trait that the
 //! interop layer implements, and the values the runtime holds for it without knowing what they
-//! are — [`HostRef`] (a handle to a host object) and [`Lazy`] (an attribute chain not yet run).
+//! are — [`HostRef`] (a handle to a host object), [`Lazy`] (an attribute chain not yet run) and
+//! [`Pending`] (a call sent to a pipelining backend whose answer has not been read yet; it is
+//! the root of a lazy chain, so every place that runs or forces chains also resolves it).
 //!
 //! The VM and the core builtins reach the host only through these: calling a host value,
 //! forcing a lazy chain, pulling items from a host iterable, describing a handle. A VM without
@@ -85,6 +87,17 @@ pub trait Host {
     fn del_attr(&self, vm: &mut Vm, target: Value, path: &[String], span: Span) -> Result<(), Exn>;
     /// Keeps the host attached for the rest of the top-level form (`batch`).
     fn attach(&self);
+    /// Waits for every call still in flight (a pipelining backend); the first failure among
+    /// them that has not been raised yet is raised now. Called where a Lisp program observes
+    /// the world: before it prints, at the end of a `try` body and of each top-level form.
+    fn settle(&self, _vm: &mut Vm) -> Result<(), Exn> {
+        Ok(())
+    }
+    /// A pending call's value is no longer wanted (its last reference was dropped).
+    fn forget(&self, _ticket: u64) {}
+    /// `(batch ...)`: calls issued until the matching [`Host::end_batch`] go out together.
+    fn begin_batch(&self) {}
+    fn end_batch(&self) {}
     /// Writes Lisp output to the host's own stdout when the host has redirected it (Python's
     /// `sys.stdout` replaced by `contextlib.redirect_stdout`, say); `None` when it has not, and
     /// the Lisp writes to its sink as usual.
@@ -116,6 +129,8 @@ pub enum LazyRoot {
     Import(String),
     /// A handle, or a Lisp value converted when the chain runs (`(. "a,b" split)`).
     Value(Value),
+    /// The answer of a call still in flight.
+    Pending(Rc<Pending>),
 }
 
 impl Clone for LazyRoot {
@@ -123,6 +138,51 @@ impl Clone for LazyRoot {
         match self {
             LazyRoot::Import(n) => LazyRoot::Import(n.clone()),
             LazyRoot::Value(v) => LazyRoot::Value(v.clone()),
+            LazyRoot::Pending(p) => LazyRoot::Pending(p.clone()),
+        }
+    }
+}
+
+/// A call sent without waiting for its answer. Used as the target or an argument of another
+/// call it is named by its ticket (the backend resolves it); used for anything else it is
+/// resolved first (the host waits for the answer). Dropping it unresolved tells the host.
+pub struct Pending {
+    pub ticket: u64,
+    pub state: RefCell<PendingState>,
+    pub host: Rc<dyn Host>,
+}
+
+pub enum PendingState {
+    InFlight,
+    Ready(Value),
+    Failed(Exn),
+}
+
+impl Pending {
+    /// The pending value as a Lisp value: a lazy chain with no steps of its own.
+    pub fn value(host: Rc<dyn Host>, ticket: u64, span: Span) -> Value {
+        let p = Rc::new(Pending {
+            ticket,
+            state: RefCell::new(PendingState::InFlight),
+            host: host.clone(),
+        });
+        Value::Lazy(Rc::new(Lazy::new(
+            host,
+            LazyRoot::Pending(p),
+            Vec::new(),
+            span,
+        )))
+    }
+
+    pub fn in_flight(&self) -> bool {
+        matches!(*self.state.borrow(), PendingState::InFlight)
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.in_flight() {
+            self.host.forget(self.ticket);
         }
     }
 }
@@ -148,6 +208,11 @@ impl Lazy {
             resolved: SiteCache::default(),
             host,
         }
+    }
+
+    /// A pending call's value itself (no attribute steps after it).
+    pub fn is_pending(&self) -> bool {
+        self.path.is_empty() && matches!(self.root, LazyRoot::Pending(_))
     }
 
     /// `($py "name")`: the module, imported when first used.

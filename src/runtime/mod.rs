@@ -236,12 +236,23 @@ impl Vm {
         }
     }
 
+    /// Waits for the host's calls still in flight; raises the first failure among them.
+    pub fn settle(&mut self) -> Result<(), Exn> {
+        let host = self.host.clone();
+        host.settle(self)
+    }
+
     /// Calls `f` with `args` (from builtins such as `map` and from the engine).
+    /// A builtin sees values: a pending call's answer (a pipelining backend) is waited for.
     pub fn apply(&mut self, f: &Value, args: Vec<Value>) -> Result<Value, Exn> {
         let base = self.stack.len();
         self.stack.extend(args);
         let span = self.call_span;
-        self.invoke(f.clone(), base, span)
+        let v = self.invoke(f.clone(), base, span)?;
+        match &v {
+            Value::Lazy(l) if l.is_pending() => self.force(&v),
+            _ => Ok(v),
+        }
     }
 
     /// Calls `callee` with the arguments on the stack from `base`; leaves the stack at `base`.
@@ -249,7 +260,14 @@ impl Vm {
     pub fn invoke(&mut self, mut callee: Value, base: usize, mut span: Span) -> Result<Value, Exn> {
         loop {
             let r = match &callee {
-                Value::Func(c) => match self.call_closure(c, base, span) {
+                Value::Func(c) => match self.call_closure(c, base, span).and_then(|v| {
+                    // A function returning a pending Python call waits for it as it returns:
+                    // a failure then shows this function in the Lisp stack, as in-process.
+                    match &v {
+                        Value::Lazy(l) if self.tail.is_none() && l.is_pending() => self.force(&v),
+                        _ => Ok(v),
+                    }
+                }) {
                     Ok(v) => match self.tail.take() {
                         Some(t) => {
                             self.stack.drain(base..t.base);

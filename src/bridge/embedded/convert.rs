@@ -93,6 +93,12 @@ impl State {
                 .cloned()
                 .ok_or_else(|| PyValueError::new_err("internal: bad step reference"))?,
             WireValue::Array(r) => self.array_ref_to_py(py, r)?,
+            // This backend answers every request at once: it never hands out tickets.
+            WireValue::Pending(_) => {
+                return Err(PyValueError::new_err(
+                    "internal: a pending value reached the embedded backend",
+                ))
+            }
         })
     }
 

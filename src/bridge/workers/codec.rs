@@ -19,6 +19,8 @@ pub enum Val {
     Handle(u32),
     Callback(u32),
     Step(u32),
+    /// The kept value of an earlier pipelined request (`p`, its request id).
+    Pending(u64),
     Array {
         dtype: String,
         shape: Vec<usize>,
@@ -82,17 +84,31 @@ impl std::fmt::Display for DecodeError {
 
 /// A message as one frame: length prefix and payload.
 pub fn frame(v: &Val) -> Result<Vec<u8>, DecodeError> {
-    let mut payload = Vec::with_capacity(64);
-    encode(v, &mut payload, 0)?;
-    let mut out = Vec::with_capacity(payload.len() + 12);
-    if payload.len() >= LONG as usize {
-        out.extend_from_slice(&LONG.to_le_bytes());
-        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    } else {
-        out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    }
-    out.extend_from_slice(&payload);
+    let mut out = Vec::with_capacity(64);
+    frame_into(v, &mut out)?;
     Ok(out)
+}
+
+/// Appends a message as one frame to `out` (nothing is appended if it cannot be encoded).
+pub fn frame_into(v: &Val, out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    let start = out.len();
+    // The length is written in place once the payload is there (a u64 one moves it).
+    out.extend_from_slice(&0u32.to_le_bytes());
+    if let Err(e) = encode(v, out, 0) {
+        out.truncate(start);
+        return Err(e);
+    }
+    let len = out.len() - start - 4;
+    if len >= LONG as usize {
+        let payload = out.split_off(start + 4);
+        out.truncate(start);
+        out.extend_from_slice(&LONG.to_le_bytes());
+        out.extend_from_slice(&(len as u64).to_le_bytes());
+        out.extend_from_slice(&payload);
+    } else {
+        out[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
+    }
+    Ok(())
 }
 
 fn put_len(out: &mut Vec<u8>, n: usize) {
@@ -168,6 +184,10 @@ fn encode_here(v: &Val, out: &mut Vec<u8>, depth: usize) -> Result<(), DecodeErr
                 _ => b'$',
             });
             out.extend_from_slice(&n.to_le_bytes());
+        }
+        Val::Pending(rid) => {
+            out.push(b'p');
+            out.extend_from_slice(&rid.to_le_bytes());
         }
         Val::Array { dtype, shape, data } => {
             out.push(b'a');
@@ -271,6 +291,7 @@ impl Reader<'_> {
             b'h' => Val::Handle(self.u32()?),
             b'c' => Val::Callback(self.u32()?),
             b'$' => Val::Step(self.u32()?),
+            b'p' => Val::Pending(self.u64()?),
             b'a' => {
                 let dtype = self.string()?;
                 let shape = self
@@ -387,7 +408,12 @@ mod tests {
             Val::Float(2.5),
             Val::str("é"),
             Val::Bytes(vec![0, 255]),
-            Val::Tuple(vec![Val::Handle(1), Val::Callback(2), Val::Step(3)]),
+            Val::Tuple(vec![
+                Val::Handle(1),
+                Val::Callback(2),
+                Val::Step(3),
+                Val::Pending(4),
+            ]),
             Val::Dict(vec![(Val::str("k"), Val::List(vec![]))]),
             Val::Array {
                 dtype: "int8".into(),

@@ -2,18 +2,24 @@
 //! over the framed protocol of docs/protocol.md ([`codec`]; the process and its supervision in
 //! [`process`]; the Python half is `runtime.py`, embedded in the binary).
 //!
-//! Every chain is one frame; releases of dropped handles ride on the next one. While a reply is
-//! awaited the worker may call Lisp functions (callbacks, nested to any depth) and forward
-//! captured output. Ctrl-C is forwarded to the worker's PID (KeyboardInterrupt there); a second
-//! one within a second kills it. A worker that dies fails the call with `WorkerDied` saying why,
-//! and the next request starts a new one (a new incarnation: handles of the old one are stale).
+//! Every chain is one frame; releases of dropped handles ride on the next one. Calls are
+//! *submitted* ([`Backend::submit`]): sent without waiting, answered in order, their answers
+//! read whenever the Lisp side next waits. Requests queue while the worker is busy and go out
+//! together when it has answered what it was sent (or when the Lisp side must wait, or a batch
+//! ends: `(batch ...)` is one `batch` message); at most `--max-inflight` are unanswered, past
+//! that the Lisp side waits. While a reply is awaited the worker may call Lisp functions
+//! (callbacks, nested to any depth) and forward captured output. Ctrl-C is forwarded to the
+//! worker's PID (KeyboardInterrupt there); a second one within a second kills it. A worker that
+//! dies fails every call in flight with `WorkerDied` saying why, and the next request starts a
+//! new one (a new incarnation: handles of the old one are stale).
 //!
-//! What this first version does not do yet: pending values (every call waits for its reply),
-//! a pool of several workers, and shared memory for typed arrays (they are copied both ways, so
-//! `as-nd` does not share memory with the worker).
+//! Not yet: a pool of several workers, and shared memory for typed arrays (they are copied
+//! both ways, so `as-nd` does not share memory with the worker).
 
 pub mod codec;
 mod process;
+#[allow(dead_code)] // wired in next
+mod shm;
 
 /// The raw floor of a round trip (P8): `rounds` frames of `payload_len` bytes written to an
 /// echo worker and read back, with the same spin-then-block reads; the time per round trip.
@@ -33,6 +39,32 @@ pub fn echo_floor(
     Ok(t.elapsed() / rounds.max(1) as u32)
 }
 
+/// The runtime's own decode+dispatch loop over recorded request frames, in process (P9's
+/// baseline): messages handled and seconds taken.
+pub fn replay(python: &std::path::Path, frames: &std::path::Path) -> Result<(u64, f64), String> {
+    let script = process::install_runtime()?;
+    let out = std::process::Command::new(python)
+        .arg(&script)
+        .arg("--replay")
+        .arg(frames)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().rev().find(|l| l.contains("\"messages\""));
+    let field = |name: &str| -> Option<f64> {
+        let l = line?;
+        let at = l.find(&format!("\"{name}\""))? + name.len() + 2;
+        let rest = l[at..].trim_start_matches([':', ' ']);
+        let end = rest.find([',', '}']).unwrap_or(rest.len());
+        rest[..end].trim().parse().ok()
+    };
+    match (field("messages"), field("seconds")) {
+        (Some(n), Some(s)) if out.status.success() => Ok((n as u64, s)),
+        _ => Err(format!("the replay failed: {}", text.trim())),
+    }
+}
+
 use crate::bridge::backend::*;
 use crate::bridge::handles::HandleTable;
 use crate::bridge::interrupt::IN_PYTHON;
@@ -42,7 +74,7 @@ use crate::ids::*;
 use codec::Val;
 use process::Worker;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, Ordering};
@@ -101,7 +133,45 @@ pub struct WorkersBackend {
     /// The worker's `sys.stdout` was redirected by user code at its last reply (the Lisp's
     /// printing then goes through Python, as on the embedded backend).
     redirected: Cell<bool>,
+    /// Submitted requests not answered yet, oldest first.
+    inflight: RefCell<VecDeque<u64>>,
+    /// Their answers as they come, until the interop takes them.
+    answers: RefCell<Vec<(u64, Answer)>>,
+    /// The newest submitted request whose answer has been read: requests made from now on
+    /// never name it or an older one (they use the values), so the worker lets their kept
+    /// values go (each `run` says so).
+    acked: Cell<u64>,
+    /// The failure that made the worker skip requests was raised: `resume` goes out next.
+    resume_due: Cell<bool>,
+    /// Inside `(batch ...)`: submitted requests collect here, to go out as one message.
+    batch: RefCell<Vec<Val>>,
+    batch_depth: Cell<u32>,
+    max_inflight: usize,
+    submits: Cell<u32>,
+    /// The callback being served (its `seq`; 0: none): requests made inside it say so, and
+    /// the worker runs only those while it waits for the callback's return (requests sent
+    /// earlier, pipelined behind the call that called back, wait their turn).
+    within: Cell<i64>,
 }
+
+/// Unanswered requests allowed by default (`--max-inflight`): enough to keep the worker busy
+/// while the Lisp side runs ahead, few enough that memory stays small.
+pub const DEFAULT_MAX_INFLIGHT: usize = 1024;
+/// Requests queued while the worker is busy are written once this many wait (or bytes).
+const QUEUE_FRAMES: usize = 64;
+const QUEUE_BYTES: usize = 64 * 1024;
+
+/// The kinds of message a worker sends (docs/protocol.md §5).
+const KINDS: &[&str] = &[
+    "result",
+    "meta-result",
+    "error",
+    "skipped",
+    "callback",
+    "output",
+    "hello",
+    "freed",
+];
 
 /// A failure of the bridge itself (not a Python exception), at step 0.
 fn failure(type_name: &str, message: String) -> Box<PyFailure> {
@@ -117,7 +187,7 @@ fn failure(type_name: &str, message: String) -> Box<PyFailure> {
 
 impl WorkersBackend {
     /// A backend whose worker starts with the first request.
-    pub fn start(python: PathBuf) -> Result<WorkersBackend, String> {
+    pub fn start(python: PathBuf, max_inflight: Option<usize>) -> Result<WorkersBackend, String> {
         crate::bridge::interrupt::set_python_hook(interrupt_worker);
         Ok(WorkersBackend {
             python,
@@ -133,6 +203,15 @@ impl WorkersBackend {
             timing: Cell::new(false),
             output: RefCell::new(None),
             redirected: Cell::new(false),
+            inflight: RefCell::new(VecDeque::new()),
+            answers: RefCell::new(Vec::new()),
+            acked: Cell::new(0),
+            resume_due: Cell::new(false),
+            batch: RefCell::new(Vec::new()),
+            batch_depth: Cell::new(0),
+            max_inflight: max_inflight.unwrap_or(DEFAULT_MAX_INFLIGHT).max(1),
+            submits: Cell::new(0),
+            within: Cell::new(0),
         })
     }
 
@@ -181,10 +260,20 @@ impl WorkersBackend {
         }
         *self.worker.borrow_mut() = None;
         self.pending_release.borrow_mut().clear();
-        failure("WorkerDied", msg)
+        self.batch.borrow_mut().clear();
+        self.resume_due.set(false);
+        // Every call in flight fails with it.
+        let lost: Vec<u64> = self.inflight.borrow_mut().drain(..).collect();
+        let died = failure("WorkerDied", msg);
+        self.answers
+            .borrow_mut()
+            .extend(lost.into_iter().map(|t| (t, Answer::Failed(died.clone()))));
+        died
     }
 
+    /// Sends a message now (after the requests queued before it).
     fn send(&self, v: &Val) -> Result<(), Box<PyFailure>> {
+        self.seal_batch()?;
         let r = match self.worker.borrow_mut().as_mut() {
             Some(w) => w.send(v),
             None => return Err(failure("WorkerDied", "no worker".into())),
@@ -192,7 +281,50 @@ impl WorkersBackend {
         r.map_err(|d| self.lose_worker(&d))
     }
 
+    /// Queues a request (after `resume`, when a failure has been raised since the last one).
+    fn queue_request(&self, v: Val) -> Result<(), Box<PyFailure>> {
+        let mut pre = Vec::new();
+        if self.resume_due.replace(false) {
+            pre.push(Val::List(vec![Val::str("resume")]));
+        }
+        if self.batch_depth.get() > 0 {
+            let mut b = self.batch.borrow_mut();
+            b.extend(pre);
+            b.push(v);
+            return Ok(());
+        }
+        let r = match self.worker.borrow_mut().as_mut() {
+            Some(w) => pre.iter().chain([&v]).try_for_each(|m| w.queue(m)),
+            None => return Err(failure("WorkerDied", "no worker".into())),
+        };
+        r.map_err(|d| self.lose_worker(&d))
+    }
+
+    /// The requests a batch collected, queued as one `batch` message.
+    fn seal_batch(&self) -> Result<(), Box<PyFailure>> {
+        let msgs = std::mem::take(&mut *self.batch.borrow_mut());
+        if msgs.is_empty() {
+            return Ok(());
+        }
+        let msg = Val::List(vec![Val::str("batch"), Val::List(msgs)]);
+        let r = match self.worker.borrow_mut().as_mut() {
+            Some(w) => w.queue(&msg),
+            None => return Err(failure("WorkerDied", "no worker".into())),
+        };
+        r.map_err(|d| self.lose_worker(&d))
+    }
+
+    fn flush(&self) -> Result<(), Box<PyFailure>> {
+        self.seal_batch()?;
+        let r = match self.worker.borrow_mut().as_mut() {
+            Some(w) => w.flush(),
+            None => return Ok(()),
+        };
+        r.map_err(|d| self.lose_worker(&d))
+    }
+
     fn recv(&self) -> Result<Val, Box<PyFailure>> {
+        self.seal_batch()?;
         let r = match self.worker.borrow_mut().as_mut() {
             Some(w) => w.recv(),
             None => return Err(failure("WorkerDied", "no worker".into())),
@@ -275,6 +407,7 @@ impl WorkersBackend {
             WireValue::Handle(id) => Val::Handle(self.handle_number(*id)?),
             WireValue::Callback(c) => Val::Callback(c.0),
             WireValue::Step(i) => Val::Step(*i as u32),
+            WireValue::Pending(t) => Val::Pending(*t),
             WireValue::Array(a) => {
                 let Some(b) = self.lent.borrow().get(&a.buffer).cloned() else {
                     return Err(failure("RuntimeError", "a typed array was not lent".into()));
@@ -320,7 +453,7 @@ impl WorkersBackend {
             ),
             Val::Handle(n) => WireValue::Handle(self.handle_id(n)),
             Val::Callback(c) => WireValue::Callback(CallbackId(c)),
-            Val::Step(_) => WireValue::None,
+            Val::Step(_) | Val::Pending(_) => WireValue::None,
             Val::Array { dtype, shape, data } => self.array_result(&dtype, shape, data),
         }
     }
@@ -345,6 +478,15 @@ impl WorkersBackend {
         };
         self.returned.borrow_mut().insert(b.id(), b);
         WireValue::Array(r)
+    }
+
+    fn steps_of(&self, req: &ChainRequest) -> Result<Val, Box<PyFailure>> {
+        Ok(Val::List(
+            req.steps
+                .iter()
+                .map(|s| self.step_val(s))
+                .collect::<Result<_, _>>()?,
+        ))
     }
 
     fn step_val(&self, s: &Step) -> Result<Val, Box<PyFailure>> {
@@ -407,6 +549,36 @@ impl WorkersBackend {
         })
     }
 
+    /// The `run` message for a request (`keep`: the worker keeps its value for later requests).
+    fn run_message(&self, rid: u64, steps: Val, mode: ResultMode, keep: bool) -> Val {
+        let releases = self.take_releases();
+        let mode = Val::str(match mode {
+            ResultMode::Auto => "auto",
+            ResultMode::Handle => "handle",
+            ResultMode::Deep => "deep",
+            ResultMode::Items => "items",
+        });
+        let mut msg = vec![
+            Val::str("run"),
+            Val::Int(rid as i64),
+            mode,
+            steps,
+            Val::List(releases),
+            Val::Bool(keep),
+            Val::Int(self.acked.get() as i64),
+        ];
+        if self.within.get() != 0 {
+            msg.push(Val::Int(self.within.get()));
+        }
+        Val::List(msg)
+    }
+
+    fn new_rid(&self) -> u64 {
+        let rid = self.next_rid.get();
+        self.next_rid.set(rid + 1);
+        rid
+    }
+
     /// Sends a run request and waits for its answer, serving callbacks and output meanwhile.
     fn run(
         &self,
@@ -415,22 +587,9 @@ impl WorkersBackend {
         host: &mut dyn CallbackHost,
     ) -> Result<WireValue, Box<PyFailure>> {
         let started = Instant::now();
-        let rid = self.next_rid.get();
-        self.next_rid.set(rid + 1);
-        let releases = self.take_releases();
-        let mode = Val::str(match mode {
-            ResultMode::Auto => "auto",
-            ResultMode::Handle => "handle",
-            ResultMode::Deep => "deep",
-            ResultMode::Items => "items",
-        });
-        self.send(&Val::List(vec![
-            Val::str("run"),
-            Val::Int(rid as i64),
-            mode,
-            steps,
-            Val::List(releases),
-        ]))?;
+        let rid = self.new_rid();
+        let msg = self.run_message(rid, steps, mode, false);
+        self.queue_request(msg)?;
         let r = self.wait_for(rid, host);
         let mut s = self.stats.get();
         s.requests += 1;
@@ -442,66 +601,221 @@ impl WorkersBackend {
         r
     }
 
-    /// Reads messages until the answer to `rid`.
-    fn wait_for(&self, rid: u64, host: &mut dyn CallbackHost) -> Result<WireValue, Box<PyFailure>> {
+    /// Queues a request whose answer is read later; writes the queue when the worker has
+    /// answered everything it was sent (it would otherwise sit idle), when the queue is long,
+    /// and never inside a batch.
+    fn submit_request(
+        &self,
+        req: &ChainRequest,
+        host: &mut dyn CallbackHost,
+    ) -> Result<u64, Box<PyFailure>> {
+        // Backpressure: at most max_inflight unanswered.
         loop {
-            let pid = self.worker.borrow().as_ref().map_or(0, |w| w.pid());
-            let was_running = RUNNING_PID.swap(pid, Ordering::SeqCst);
-            let was_in_python = IN_PYTHON.swap(true, Ordering::Relaxed);
-            let msg = self.recv();
-            IN_PYTHON.store(was_in_python, Ordering::Relaxed);
-            RUNNING_PID.store(was_running, Ordering::SeqCst);
-            let msg = msg?;
-            let items = msg.items();
-            let kind = items.first().and_then(Val::as_str).unwrap_or("");
-            let this = |i: usize| items.get(i).and_then(Val::as_int) == Some(rid as i64);
-            match kind {
-                "result" | "meta-result" if this(1) => {
-                    if kind == "result" {
-                        self.note_flags(items.get(3));
-                    }
-                    let Val::List(mut items) = msg else {
-                        unreachable!("items() of a non-list is empty")
-                    };
-                    return Ok(self.value_of(items.swap_remove(2)));
-                }
-                "error" if this(1) => {
-                    self.note_flags(items.get(8));
-                    return Err(self.error_of(items));
-                }
-                "callback" => self.serve_callback(items, host)?,
-                "output" => {
-                    let stream = match items.get(1).and_then(Val::as_int) {
-                        Some(2) => Stream::Stderr,
-                        _ => Stream::Stdout,
-                    };
-                    let text = items.get(2).and_then(Val::as_str).unwrap_or("");
-                    match self.output.borrow().as_ref() {
-                        Some(hook) => hook(stream, text),
-                        None => {
-                            use std::io::Write;
-                            let _ = match stream {
-                                Stream::Stdout => std::io::stdout().write_all(text.as_bytes()),
-                                Stream::Stderr => std::io::stderr().write_all(text.as_bytes()),
-                            };
-                        }
-                    }
-                }
-                // The runtime started (process.rs notes that it answered).
-                "hello" => {}
-                "freed" => {
-                    if let Some(c) = items.get(1).and_then(Val::as_int) {
-                        host.release_callback(CallbackId(c as u32));
-                    }
-                }
-                _ => {
-                    return Err(failure(
-                        "RuntimeError",
-                        format!("the worker sent an unexpected message ({kind})"),
-                    ))
+            let oldest = {
+                let f = self.inflight.borrow();
+                (f.len() >= self.max_inflight)
+                    .then(|| f.front().copied())
+                    .flatten()
+            };
+            match oldest {
+                Some(t) => self.wait(Some(t), host),
+                None => break,
+            }
+        }
+        self.ensure_worker()?;
+        let steps = self.steps_of(req)?;
+        let rid = self.new_rid();
+        let msg = self.run_message(rid, steps, req.mode, true);
+        self.queue_request(msg)?;
+        self.lent.borrow_mut().clear();
+        self.inflight.borrow_mut().push_back(rid);
+        let mut s = self.stats.get();
+        s.requests += 1;
+        self.stats.set(s);
+        if self.batch_depth.get() > 0 {
+            return Ok(rid);
+        }
+        let (frames, bytes) = self.queued();
+        // Sent and unanswered: the worker is busy with those (a `resume` before a request
+        // makes this an underestimate: the queue is then written sooner).
+        let busy = self.inflight.borrow().len().saturating_sub(frames);
+        if busy == 0 || frames >= QUEUE_FRAMES || bytes >= QUEUE_BYTES {
+            self.flush()?;
+        } else {
+            let n = self.submits.get().wrapping_add(1);
+            self.submits.set(n);
+            if n.is_multiple_of(16) {
+                // Read what has come (answers, callbacks): the worker may be done.
+                self.pump(host)?;
+                let (frames, _) = self.queued();
+                if self.inflight.borrow().len() <= frames {
+                    self.flush()?;
                 }
             }
         }
+        Ok(rid)
+    }
+
+    fn queued(&self) -> (usize, usize) {
+        self.worker.borrow().as_ref().map_or((0, 0), |w| w.queued())
+    }
+
+    /// Handles the messages that have come, without waiting.
+    fn pump(&self, host: &mut dyn CallbackHost) -> Result<(), Box<PyFailure>> {
+        loop {
+            let r = match self.worker.borrow_mut().as_mut() {
+                Some(w) => w.try_recv(),
+                None => return Ok(()),
+            };
+            match r.map_err(|d| self.lose_worker(&d))? {
+                Some(msg) => {
+                    self.on_message(msg, host, None)?;
+                }
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Reads until `ticket` (or every submitted request) is answered; a worker that dies
+    /// fails them all (their answers say so).
+    fn wait_answers(&self, ticket: Option<u64>, host: &mut dyn CallbackHost) {
+        loop {
+            let waiting = {
+                let f = self.inflight.borrow();
+                match ticket {
+                    Some(t) => f.contains(&t),
+                    None => !f.is_empty(),
+                }
+            };
+            if !waiting {
+                return;
+            }
+            let r = self
+                .recv_waiting()
+                .and_then(|msg| self.on_message(msg, host, None));
+            if let Err(f) = r {
+                // Not a death (that answered everything in flight): a protocol failure. The
+                // calls in flight cannot be trusted to be answered: fail them.
+                let lost: Vec<u64> = self.inflight.borrow_mut().drain(..).collect();
+                self.answers
+                    .borrow_mut()
+                    .extend(lost.into_iter().map(|t| (t, Answer::Failed(f.clone()))));
+            }
+        }
+    }
+
+    /// The next message, waiting for it as a request's reply is waited for (Ctrl-C goes to
+    /// the worker meanwhile).
+    fn recv_waiting(&self) -> Result<Val, Box<PyFailure>> {
+        let pid = self.worker.borrow().as_ref().map_or(0, |w| w.pid());
+        let was_running = RUNNING_PID.swap(pid, Ordering::SeqCst);
+        let was_in_python = IN_PYTHON.swap(true, Ordering::Relaxed);
+        let msg = self.recv();
+        IN_PYTHON.store(was_in_python, Ordering::Relaxed);
+        RUNNING_PID.store(was_running, Ordering::SeqCst);
+        msg
+    }
+
+    /// Reads messages until the answer to `rid`.
+    fn wait_for(&self, rid: u64, host: &mut dyn CallbackHost) -> Result<WireValue, Box<PyFailure>> {
+        loop {
+            let msg = self.recv_waiting()?;
+            if let Some(r) = self.on_message(msg, host, Some(rid))? {
+                return r;
+            }
+        }
+    }
+
+    /// Acts on one message from the worker: the answer to `want` is returned; answers to
+    /// submitted requests are kept for the interop; callbacks are served, output forwarded.
+    #[allow(clippy::type_complexity)]
+    fn on_message(
+        &self,
+        msg: Val,
+        host: &mut dyn CallbackHost,
+        want: Option<u64>,
+    ) -> Result<Option<Result<WireValue, Box<PyFailure>>>, Box<PyFailure>> {
+        let items = msg.items();
+        let named = items.first().and_then(Val::as_str).unwrap_or("");
+        let kind: &'static str = KINDS.iter().find(|k| **k == named).copied().unwrap_or("?");
+        let rid = items.get(1).and_then(Val::as_int).map(|r| r as u64);
+        match kind {
+            "result" | "meta-result" | "error" | "skipped" => {
+                let answer = match kind {
+                    "result" | "meta-result" => {
+                        if kind == "result" {
+                            self.note_flags(items.get(3));
+                        }
+                        let Val::List(mut items) = msg else {
+                            unreachable!("items() of a non-list is empty")
+                        };
+                        Ok(self.value_of(items.swap_remove(2)))
+                    }
+                    "error" => {
+                        self.note_flags(items.get(8));
+                        Err(self.error_of(items))
+                    }
+                    _ => Err(failure("Skipped", "not run: an earlier call failed".into())),
+                };
+                if rid.is_some() && rid == want {
+                    return Ok(Some(answer));
+                }
+                let t = rid.unwrap_or(u64::MAX);
+                let pos = self.inflight.borrow().iter().position(|x| *x == t);
+                match pos {
+                    Some(i) => {
+                        self.inflight.borrow_mut().remove(i);
+                        self.acked.set(self.acked.get().max(t));
+                        let a = match answer {
+                            Ok(v) => Answer::Value(v),
+                            Err(f) if f.type_name == "Skipped" && kind == "skipped" => {
+                                Answer::Skipped
+                            }
+                            Err(f) => Answer::Failed(f),
+                        };
+                        self.answers.borrow_mut().push((t, a));
+                    }
+                    None => {
+                        return Err(failure(
+                            "RuntimeError",
+                            format!("the worker answered a request nobody waits for ({kind})"),
+                        ))
+                    }
+                }
+            }
+            "callback" => self.serve_callback(items, host)?,
+            "output" => {
+                let stream = match items.get(1).and_then(Val::as_int) {
+                    Some(2) => Stream::Stderr,
+                    _ => Stream::Stdout,
+                };
+                let text = items.get(2).and_then(Val::as_str).unwrap_or("");
+                match self.output.borrow().as_ref() {
+                    Some(hook) => hook(stream, text),
+                    None => {
+                        use std::io::Write;
+                        let _ = match stream {
+                            Stream::Stdout => std::io::stdout().write_all(text.as_bytes()),
+                            Stream::Stderr => std::io::stderr().write_all(text.as_bytes()),
+                        };
+                    }
+                }
+            }
+            // The runtime started (process.rs notes that it answered).
+            "hello" => {}
+            "freed" => {
+                if let Some(c) = items.get(1).and_then(Val::as_int) {
+                    host.release_callback(CallbackId(c as u32));
+                }
+            }
+            _ => {
+                return Err(failure(
+                    "RuntimeError",
+                    format!("the worker sent an unexpected message ({named})"),
+                ))
+            }
+        }
+        Ok(None)
     }
 
     /// The flags a reply ends with (docs/protocol.md §5): bit 0, stdout redirected.
@@ -559,7 +873,21 @@ impl WorkersBackend {
                     .collect()
             })
             .unwrap_or_default();
-        let reply = match host.call(id, args, kwargs) {
+        // The requests in flight now cannot be answered before this callback returns (the
+        // one calling back runs, the later ones wait behind it): while the Lisp function
+        // runs, only the requests it makes itself are waited for.
+        let outer = std::mem::take(&mut *self.inflight.borrow_mut());
+        let within = self
+            .within
+            .replace(items.get(1).and_then(Val::as_int).unwrap_or(0));
+        let called = host.call(id, args, kwargs);
+        self.within.set(within);
+        {
+            // Its own requests were sent before the return: they are answered first.
+            let mut f = self.inflight.borrow_mut();
+            f.extend(outer);
+        }
+        let reply = match called {
             Ok(v) => match self.to_val(&v, 0) {
                 Ok(v) => vec![Val::Bool(true), v],
                 Err(f) => vec![
@@ -594,8 +922,7 @@ impl WorkersBackend {
 
     fn meta(&self, op: &str, h: HandleId, arg: Val) -> Option<WireValue> {
         let n = self.handle_number(h).ok()?;
-        let rid = self.next_rid.get();
-        self.next_rid.set(rid + 1);
+        let rid = self.new_rid();
         self.send(&Val::List(vec![
             Val::str("meta"),
             Val::Int(rid as i64),
@@ -672,12 +999,7 @@ impl Backend for WorkersBackend {
         host: &mut dyn CallbackHost,
     ) -> Result<WireValue, Box<PyFailure>> {
         self.ensure_worker()?;
-        let steps = Val::List(
-            req.steps
-                .iter()
-                .map(|s| self.step_val(s))
-                .collect::<Result<_, _>>()?,
-        );
+        let steps = self.steps_of(req)?;
         self.run(steps, req.mode, host)
     }
 
@@ -692,6 +1014,48 @@ impl Backend for WorkersBackend {
             mode: ResultMode::Auto,
         };
         self.execute(&req, host)
+    }
+
+    fn pipelines(&self) -> bool {
+        true
+    }
+
+    fn submit(
+        &self,
+        req: &ChainRequest,
+        host: &mut dyn CallbackHost,
+    ) -> Option<Result<u64, Box<PyFailure>>> {
+        Some(self.submit_request(req, host))
+    }
+
+    fn wait(&self, ticket: Option<u64>, host: &mut dyn CallbackHost) {
+        self.wait_answers(ticket, host);
+    }
+
+    fn take_answers(&self) -> Vec<(u64, Answer)> {
+        std::mem::take(&mut *self.answers.borrow_mut())
+    }
+
+    fn in_flight(&self) -> bool {
+        !self.inflight.borrow().is_empty()
+    }
+
+    fn resume(&self) {
+        if self.worker.borrow().is_some() {
+            self.resume_due.set(true);
+        }
+    }
+
+    fn begin_batch(&self) {
+        self.batch_depth.set(self.batch_depth.get() + 1);
+    }
+
+    fn end_batch(&self) {
+        let d = self.batch_depth.get().saturating_sub(1);
+        self.batch_depth.set(d);
+        if d == 0 {
+            let _ = self.flush();
+        }
     }
 
     fn release(&self, h: HandleId) {

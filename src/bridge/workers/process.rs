@@ -4,7 +4,9 @@
 //! dies the cause (exit status or signal, last stderr line) is known.
 //!
 //! Reading a reply spins briefly before it blocks: on this kind of machine waking an idle vCPU
-//! costs ~60 µs, several times a whole round trip.
+//! costs ~60 µs, several times a whole round trip. Requests can be queued and written together
+//! ([`Worker::queue`], [`Worker::flush`]); a write that would block reads the worker's replies
+//! meanwhile, so two full pipes never deadlock.
 
 use super::codec::{self, Decoder, Val};
 use std::io::{BufRead, Write};
@@ -23,8 +25,14 @@ const RUNTIME: &str = include_str!("runtime.py");
 
 pub struct Worker {
     child: Child,
-    to_worker: std::fs::File,
+    to_worker: OwnedFd,
     from_worker: OwnedFd,
+    /// Frames queued, not written yet.
+    out: Vec<u8>,
+    queued: usize,
+    /// `POLYGLOT_WORKER_RECORD=FILE`: every frame written is also appended there (what P9's
+    /// in-process baseline replays).
+    record: Option<std::fs::File>,
     decoder: Decoder,
     last_stderr: Arc<Mutex<String>>,
     /// Why it ended, once known.
@@ -53,7 +61,7 @@ fn runtime_path() -> PathBuf {
 }
 
 /// Writes the runtime script if it is not there yet (atomically: write, then rename).
-fn install_runtime() -> Result<PathBuf, String> {
+pub fn install_runtime() -> Result<PathBuf, String> {
     let path = runtime_path();
     if std::fs::read_to_string(&path).is_ok_and(|t| t == RUNTIME) {
         return Ok(path);
@@ -143,11 +151,12 @@ impl Worker {
             .map_err(|e| format!("cannot start the worker ({}): {e}", python.display()))?;
         drop(req_read);
         drop(rep_write);
-        // SAFETY: setting O_NONBLOCK on our own fd.
+        // SAFETY: setting O_NONBLOCK on our own fds.
         unsafe {
-            let fd = rep_read.as_raw_fd();
-            let flags = libc::fcntl(fd, libc::F_GETFL);
-            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+            for fd in [rep_read.as_raw_fd(), req_write.as_raw_fd()] {
+                let flags = libc::fcntl(fd, libc::F_GETFL);
+                libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+            }
         }
         let last_stderr = Arc::new(Mutex::new(String::new()));
         if let Some(err) = child.stderr.take() {
@@ -167,8 +176,19 @@ impl Worker {
         }
         Ok(Worker {
             child,
-            to_worker: std::fs::File::from(req_write),
+            to_worker: req_write,
             from_worker: rep_read,
+            out: Vec::new(),
+            queued: 0,
+            record: std::env::var_os("POLYGLOT_WORKER_RECORD")
+                .filter(|_| mode.is_empty())
+                .and_then(|p| {
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(p)
+                        .ok()
+                }),
             decoder: Decoder::default(),
             last_stderr,
             ended: None,
@@ -180,15 +200,120 @@ impl Worker {
         self.child.id() as i32
     }
 
-    /// Sends one message.
+    /// Sends one message (and any queued before it).
     pub fn send(&mut self, v: &Val) -> Result<(), Died> {
+        self.queue(v)?;
+        self.flush()
+    }
+
+    /// Queues a message, to be written by the next [`Worker::flush`].
+    pub fn queue(&mut self, v: &Val) -> Result<(), Died> {
         if let Some(why) = &self.ended {
             return Err(Died(why.clone()));
         }
-        let bytes = codec::frame(v).map_err(|e| Died(format!("cannot encode a request: {e}")))?;
-        match self.to_worker.write_all(&bytes) {
-            Ok(()) => Ok(()),
-            Err(_) => Err(self.died()),
+        codec::frame_into(v, &mut self.out)
+            .map_err(|e| Died(format!("cannot encode a request: {e}")))?;
+        self.queued += 1;
+        Ok(())
+    }
+
+    /// Messages queued and not written yet, and their bytes.
+    pub fn queued(&self) -> (usize, usize) {
+        (self.queued, self.out.len())
+    }
+
+    /// Writes what is queued. While the pipe is full the worker's replies are read into the
+    /// decoder (the worker may itself be blocked writing them).
+    pub fn flush(&mut self) -> Result<(), Died> {
+        let mut done = 0;
+        let out = std::mem::take(&mut self.out);
+        self.queued = 0;
+        if let Some(f) = self.record.as_mut() {
+            let _ = f.write_all(&out);
+        }
+        while done < out.len() {
+            let fd = self.to_worker.as_raw_fd();
+            // SAFETY: writing from our own buffer to our own fd.
+            let n = unsafe { libc::write(fd, out[done..].as_ptr().cast(), out.len() - done) };
+            if n > 0 {
+                done += n as usize;
+                continue;
+            }
+            let err = std::io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EAGAIN) => {
+                    let mut p = [
+                        libc::pollfd {
+                            fd,
+                            events: libc::POLLOUT,
+                            revents: 0,
+                        },
+                        libc::pollfd {
+                            fd: self.from_worker.as_raw_fd(),
+                            events: libc::POLLIN,
+                            revents: 0,
+                        },
+                    ];
+                    // SAFETY: two valid pollfds.
+                    unsafe { libc::poll(p.as_mut_ptr(), 2, 1000) };
+                    if p[1].revents != 0 && !self.read_some()? {
+                        return Err(self.died());
+                    }
+                }
+                Some(libc::EINTR) => {}
+                _ => return Err(self.died()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads what the worker has written so far into the decoder; false at EOF.
+    fn read_some(&mut self) -> Result<bool, Died> {
+        let mut buf = [0u8; 64 * 1024];
+        let fd = self.from_worker.as_raw_fd();
+        loop {
+            // SAFETY: reading into our own buffer from our own fd.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            if n > 0 {
+                self.decoder.feed(&buf[..n as usize]);
+                if (n as usize) < buf.len() {
+                    return Ok(true);
+                }
+                continue;
+            }
+            if n == 0 {
+                return Ok(false);
+            }
+            return match std::io::Error::last_os_error().raw_os_error() {
+                Some(libc::EAGAIN) => Ok(true),
+                Some(libc::EINTR) => continue,
+                _ => Err(self.died()),
+            };
+        }
+    }
+
+    /// The next message if one has come (never waits).
+    pub fn try_recv(&mut self) -> Result<Option<Val>, Died> {
+        if let Some(v) = self.next_decoded()? {
+            return Ok(Some(v));
+        }
+        if !self.read_some()? {
+            return Err(self.died());
+        }
+        self.next_decoded()
+    }
+
+    fn next_decoded(&mut self) -> Result<Option<Val>, Died> {
+        match self.decoder.next_message() {
+            Some(Ok(v)) => {
+                self.answered = true;
+                Ok(Some(v))
+            }
+            Some(Err(e)) => {
+                self.kill();
+                Err(Died(format!("sent a frame that does not decode ({e})")))
+            }
+            None => Ok(None),
         }
     }
 
@@ -196,6 +321,9 @@ impl Worker {
     pub fn recv(&mut self) -> Result<Val, Died> {
         let mut buf = [0u8; 64 * 1024];
         let mut spun_since: Option<Instant> = None;
+        if !self.out.is_empty() {
+            self.flush()?;
+        }
         loop {
             match self.decoder.next_message() {
                 Some(Ok(v)) => {

@@ -3,7 +3,11 @@
 Started by the host as ``python -u runtime.py 3 4``: requests are read on fd 3, replies written
 on fd 4, one framed binary message each. ``python runtime.py --self-test [VECTORS]`` checks the
 codec against tests/protocol/vectors.txt and exits 0, or non-zero with the failures;
-``--write-vectors PATH`` writes that file from the values named in ``vector_values()``.
+``--write-vectors PATH`` writes that file from the values named in ``vector_values()``;
+``--replay FRAMES`` reads a file of host -> worker frames (back to back, as the host sends them)
+into memory, then times the worker's decode+dispatch loop over them in process (replies written
+to os.devnull, output capture off unless the frames turn it on) and prints one JSON line
+``{"messages": N, "seconds": S}``: the in-process baseline of the pipelining benchmark.
 
 Standard library only (NumPy is used when it can be imported). Python 3.8+.
 
@@ -301,6 +305,11 @@ class StepRef(_Ref):
     __slots__ = ()
 
 
+class PendingRef(_Ref):
+    """`p`: the kept result of an earlier pipelined request (its request id)."""
+    __slots__ = ()
+
+
 class Array:
     """`a`: a typed array: dtype name, shape (a list of ints), data bytes in C order."""
     __slots__ = ('dtype', 'shape', 'data')
@@ -446,6 +455,9 @@ def _encode_into(out, v):
         elif t is StepRef:
             out += b'$'
             out += u32(v.n)
+        elif t is PendingRef:
+            out += b'p'
+            out += _I64.pack(v.n)
         elif t is Array:
             # The shape is a list value one level down, its ints two.
             if depth + 1 > MAX_DEPTH or (v.shape and depth + 2 > MAX_DEPTH):
@@ -603,6 +615,11 @@ def decode_payload(p):
                 k = u32(p, pos)[0]
                 pos += 4
                 v = Handle(k) if tag == 0x68 else Callback(k) if tag == 0x63 else StepRef(k)
+            elif tag == 0x70:  # p
+                if pos + 8 > n:
+                    raise DecodeError('a value ends early')
+                v = PendingRef(_I64.unpack_from(p, pos)[0])
+                pos += 8
             elif tag == 0x4E:  # N
                 v = None
             elif tag == 0x54:  # T
@@ -711,6 +728,147 @@ def _peek_header(p):
     return kind, ident
 
 
+# The common request, decoded without the general loop: a run of one call step with scalar
+# arguments and no keywords, `["run", rid, "auto"|"deep", [["call", h|p, [scalars...], []]],
+# [ints...](, keep(, acked))]`. Anything else (and anything malformed) is left to
+# decode_payload, so the value is always the one decode_payload gives.
+_FAST_HEAD = struct.Struct('<14sq9s19sB')
+_FAST_HEAD_LEN = _FAST_HEAD.size
+_FAST_RUN = {b'l\x05\x00\x00\x00s\x03\x00\x00\x00runi': 5,
+             b'l\x06\x00\x00\x00s\x03\x00\x00\x00runi': 6,
+             b'l\x07\x00\x00\x00s\x03\x00\x00\x00runi': 7}
+_FAST_MODES = {b's\x04\x00\x00\x00auto': 'auto', b's\x04\x00\x00\x00deep': 'deep'}
+_FAST_CALL = b'l\x01\x00\x00\x00l\x04\x00\x00\x00s\x04\x00\x00\x00call'
+_FAST_H = struct.Struct('<IBI')  # the target's h body, the args' tag and count
+_FAST_P = struct.Struct('<qBI')  # the same with a p target
+_FAST_D = struct.Struct('<Bd')
+_TAG_COUNT = struct.Struct('<BI')
+_TAG_I64 = struct.Struct('<Bq')
+_U32_AT = _U32.unpack_from
+_I64_AT = _I64.unpack_from
+# What follows the arguments when there are no keywords and no releases, by the run's length.
+_EMPTY_LIST = b'l\x00\x00\x00\x00'
+_FAST_TAIL_5 = b'l\x00\x00\x00\x00l\x00\x00\x00\x00'
+_FAST_TAIL_T = _FAST_TAIL_5 + b'T'
+_FAST_TAIL_F = _FAST_TAIL_5 + b'F'
+_new_ref = object.__new__
+
+
+def _fast_run(buf, pos, end):
+    """The value of the payload buf[pos:end] if it is the common request, else None."""
+    if end - pos < 70:
+        return None
+    head, rid, mode, call, tag = _FAST_HEAD.unpack_from(buf, pos)
+    items = _FAST_RUN.get(head)
+    mode = _FAST_MODES.get(mode)
+    if items is None or mode is None or call != _FAST_CALL:
+        return None
+    pos += 51
+    if tag == 0x68:
+        target = _new_ref(Handle)
+        target.n, tag, k = _FAST_H.unpack_from(buf, pos)
+        pos += 9
+    elif tag == 0x70:
+        target = _new_ref(PendingRef)
+        target.n, tag, k = _FAST_P.unpack_from(buf, pos)
+        pos += 13
+    else:
+        return None
+    if tag != 0x6C:
+        return None
+    if k == 1 and buf[pos] == 0x64 and pos + 9 <= end:
+        args = [_FAST_D.unpack_from(buf, pos)[1]]
+        pos += 9
+    else:
+        if k > end - pos:
+            return None
+        args = []
+        for _ in range(k):
+            if pos >= end:
+                return None
+            tag = buf[pos]
+            if tag == 0x64 or tag == 0x69:  # d i
+                if pos + 9 > end:
+                    return None
+                args.append((_FAST_D if tag == 0x64 else _TAG_I64).unpack_from(buf, pos)[1])
+                pos += 9
+            elif tag == 0x73:  # s
+                if pos + 5 > end:
+                    return None
+                n = _U32_AT(buf, pos + 1)[0]
+                pos += 5
+                if pos + n > end:
+                    return None
+                try:
+                    args.append(buf[pos:pos + n].decode('utf-8'))
+                except UnicodeDecodeError:
+                    return None
+                pos += n
+            elif tag == 0x4E:  # N
+                args.append(None)
+                pos += 1
+            elif tag == 0x54:  # T
+                args.append(True)
+                pos += 1
+            elif tag == 0x46:  # F
+                args.append(False)
+                pos += 1
+            else:
+                return None
+    rest = end - pos
+    if items == 6 and rest == 11:
+        tail = buf[pos:end]
+        if tail == _FAST_TAIL_T:
+            return ['run', rid, mode, [['call', target, args, []]], [], True]
+        if tail == _FAST_TAIL_F:
+            return ['run', rid, mode, [['call', target, args, []]], [], False]
+    if items == 7 and rest == 20 and buf[end - 9] == 0x69:
+        tail = buf[pos:end - 9]
+        if tail == _FAST_TAIL_T:
+            return ['run', rid, mode, [['call', target, args, []]], [], True,
+                    _I64_AT(buf, end - 8)[0]]
+        if tail == _FAST_TAIL_F:
+            return ['run', rid, mode, [['call', target, args, []]], [], False,
+                    _I64_AT(buf, end - 8)[0]]
+    # Releases, or five items.
+    if buf[pos:pos + 5] != _EMPTY_LIST or rest < 10:
+        return None
+    pos += 5
+    tag, k = _TAG_COUNT.unpack_from(buf, pos)
+    pos += 5
+    if tag != 0x6C or k > end - pos:
+        return None
+    releases = []
+    for _ in range(k):
+        if pos + 9 > end or buf[pos] != 0x69:
+            return None
+        releases.append(_I64_AT(buf, pos + 1)[0])
+        pos += 9
+    msg = ['run', rid, mode, [['call', target, args, []]], releases]
+    if items > 5:
+        if pos >= end:
+            return None
+        tag = buf[pos]
+        pos += 1
+        if tag == 0x54:
+            msg.append(True)
+        elif tag == 0x46:
+            msg.append(False)
+        else:
+            return None
+        if items == 7:
+            if pos + 9 > end:
+                return None
+            tag, acked = _TAG_I64.unpack_from(buf, pos)
+            if tag != 0x69:
+                return None
+            msg.append(acked)
+            pos += 9
+    if pos != end:
+        return None
+    return msg
+
+
 class Decoder:
     """Frames from a byte stream, sans-IO: feed what was read, get the messages completed.
 
@@ -738,8 +896,12 @@ class Decoder:
             if n - pos - header < length:
                 break
             start = pos + header
-            payload = buf[start:start + length]
             pos = start + length
+            v = _fast_run(buf, start, pos)
+            if v is not None:
+                out.append(v)
+                continue
+            payload = buf[start:pos]
             try:
                 out.append(decode_payload(payload))
             except DecodeError as e:
@@ -776,6 +938,11 @@ TOKEN = '_polyglot_lisp_error'
 # written from inside user code holds the interrupt until that code resumes; idle, waiting for
 # a callback's return, or writing a reply drops it.
 IDLE, USER, HOLD, WAIT = 0, 1, 2, 3
+
+# Replies held back (Runtime.obuf) are written once they pass this many bytes.
+_OBUF_MAX = 65536
+_NOT_KEPT = ('polyglot worker: the result of request %d is not available (it failed, was '
+             'skipped or was forgotten)')
 
 _MODES = ('auto', 'handle', 'deep', 'items')
 _DTYPES = {('f', 4): 'float32', ('f', 8): 'float64', ('i', 1): 'int8', ('i', 2): 'int16',
@@ -1017,9 +1184,19 @@ class Runtime:
         self.namespace = namespace
         self.decoder = Decoder()
         self.inbox = collections.deque()
+        # How requests are read (the replay reads from memory instead).
+        self.read = os.read
         self.eof = False
         self.dead = False
         self.wlock = threading.Lock()
+        # Replies held back while more requests wait in the inbox (written before anything
+        # else goes out, before blocking on a read, or when it passes _OBUF_MAX).
+        self.obuf = bytearray()
+        # Pipelining (docs/protocol.md, Pipelining): the values kept by request id, their ids in
+        # the order kept, and whether runs are skipped after a pipelined run failed.
+        self.kept = {}
+        self.kept_order = collections.deque()
+        self.skipping = False
         self.handles = {}
         self.next_handle = 1
         self.imports = {}
@@ -1052,6 +1229,8 @@ class Runtime:
         self.rec_extra = 0
         self.rec_set = None
         self.rec_for_user = False
+        # (code object below the top-level request's dispatch, own_frames there): see run_chain.
+        self.top_frames = None
         self.handlers = {
             'run': self.on_run,
             'meta': self.on_meta,
@@ -1059,6 +1238,9 @@ class Runtime:
             'release': self.on_release,
             'exit': self.on_exit,
             'return': self.on_stray_return,
+            'resume': self.on_resume,
+            'forget': self.on_forget,
+            'batch': self.on_batch,
         }
 
     # -- I/O -----------------------------------------------------------------------------------
@@ -1067,11 +1249,14 @@ class Runtime:
         """The next message (main thread only). Raises _HostGone at EOF."""
         inbox = self.inbox
         while not inbox:
+            if self.obuf:
+                # Never wait for input with replies held back.
+                self.send(b'')
             if self.eof:
                 raise _HostGone()
             self.in_io = True
             try:
-                data = os.read(self.rfd, min(max(65536, self.decoder.needed()), 1 << 24))
+                data = self.read(self.rfd, min(max(65536, self.decoder.needed()), 1 << 24))
             except OSError:
                 data = b''
             finally:
@@ -1087,7 +1272,8 @@ class Runtime:
         return inbox.popleft()
 
     def send(self, msg):
-        """Writes one message (or an encoded frame) whole. Any thread."""
+        """Writes one message (or an encoded frame) whole, after the replies held back. Any
+        thread. (b'' writes only the replies held back.)"""
         data = msg if type(msg) is bytearray or type(msg) is bytes else _frame(msg)
         if self.dead:
             raise _HostGone()
@@ -1099,6 +1285,9 @@ class Runtime:
             self.in_io = True
         try:
             with self.wlock:
+                if self.obuf:
+                    data = self.obuf + data
+                    self.obuf = bytearray()
                 view = memoryview(data)
                 total = len(data)
                 done = 0
@@ -1115,8 +1304,10 @@ class Runtime:
             self.pending_interrupt = False
             raise KeyboardInterrupt
 
-    def send_reply(self, msg):
-        """A reply (result, error, meta-result, callback): output and freed callbacks first."""
+    def send_reply(self, msg, hold=False):
+        """A reply (result, error, skipped, meta-result, callback): output and freed callbacks
+        first. `hold`: the reply to a top-level run may be held back while more requests are
+        already in the inbox (written with whatever goes out next)."""
         self.flush_all()
         while self.freed:
             try:
@@ -1124,16 +1315,38 @@ class Runtime:
             except IndexError:
                 break
             self.send(['freed', ident])
-        self.send(msg)
+        if hold and self.inbox:
+            self.hold(msg)
+        else:
+            self.send(msg)
+
+    def hold(self, msg):
+        """Holds a reply back (main thread); written at once if the held bytes pass _OBUF_MAX."""
+        data = msg if type(msg) is bytearray or type(msg) is bytes else _frame(msg)
+        if self.dead:
+            raise _HostGone()
+        with self.wlock:
+            obuf = self.obuf
+            obuf += data
+            full = len(obuf) > _OBUF_MAX
+        if full:
+            self.send(b'')
 
     def flush_all(self):
-        for s in (sys.stdout, sys.stderr):
-            try:
-                if s is not None:
-                    s.flush()
-            except Exception:
-                pass
-        self.out_flush()
+        s = sys.stdout
+        try:
+            if s is not None:
+                s.flush()
+        except Exception:
+            pass
+        s = sys.stderr
+        try:
+            if s is not None:
+                s.flush()
+        except Exception:
+            pass
+        if self.out_buf or self.out_late:
+            self.out_flush()
 
     # -- output capture ------------------------------------------------------------------------
 
@@ -1284,6 +1497,11 @@ class Runtime:
             if 0 <= v.n < len(done):
                 return done[v.n]
             raise ValueError('internal: bad step reference')
+        if t is PendingRef:
+            obj = self.kept.get(v.n, _NO)
+            if obj is _NO:
+                raise RuntimeError(_NOT_KEPT % v.n)
+            return obj
         if t is Callback:
             return LispFunction(v.n, self)
         if t is Array:
@@ -1483,6 +1701,9 @@ class Runtime:
         else:
             text = 'internal error handling a %s message: %s' % (kind, _error_display(e))
         self.log_exc(text, e)
+        if kind == 'run' and rid is not None and len(msg) > 5 and msg[5] is True:
+            # A pipelined run that fails: the runs after it are skipped, as after any failure.
+            self.skipping = True
         if rid is not None and kind in ('run', 'meta'):
             self.send_reply(['error', rid, 0, 'RuntimeError', 'polyglot worker: ' + text,
                              None, False, None, self.reply_flags()])
@@ -1496,31 +1717,85 @@ class Runtime:
                              None, False, None, self.reply_flags()])
 
     def on_run(self, msg):
-        if len(msg) != 5:
-            raise _BadMessage('a run message has 5 items, not %d' % len(msg))
-        _, rid, mode, steps, releases = msg
-        if type(rid) is not int or mode not in _MODES or type(steps) is not list:
-            raise _BadMessage('expected ["run", rid, mode, steps, releases], got %s'
-                              % _short(msg))
-        self.release(releases)
+        n = len(msg)
+        if n == 6:
+            _, rid, mode, steps, releases, keep = msg
+            acked = None
+        elif n == 5:
+            _, rid, mode, steps, releases = msg
+            keep = False
+            acked = None
+        elif n == 7:
+            _, rid, mode, steps, releases, keep, acked = msg
+        elif n == 8:
+            # Made inside a callback (its seq, msg[7]): see wait_return.
+            _, rid, mode, steps, releases, keep, acked, _within = msg
+        else:
+            raise _BadMessage('a run message has 5 to 8 items, not %d' % n)
+        if (type(rid) is not int or mode not in _MODES or type(steps) is not list
+                or type(keep) is not bool or not (acked is None or type(acked) is int)):
+            raise _BadMessage('expected ["run", rid, mode, steps, releases, keep, acked], '
+                              'got %s' % _short(msg))
+        if releases or type(releases) is not list:
+            self.release(releases)
+        if acked is not None and self.kept_order:
+            self.drop_acked(acked)
+        if self.skipping:
+            self.send_reply(['skipped', rid], self.in_run == 0)
+            return
         self.in_run += 1
         try:
             if self.jobs:
                 self.run_jobs()
-            reply = self.run_chain(rid, mode, steps)
+            reply = self.run_chain(rid, mode, steps, keep)
             if self.jobs:
                 self.run_jobs()
         finally:
             self.in_run -= 1
         flags = self.reply_flags()
         reply.append(flags)
+        failed = reply[0] == 'error'
         try:
             data = _frame_result(reply) or _frame(reply)
         except RecursionError:
             err = RecursionError(_DEEP_LIMIT_TEXT)
             data = _frame(['error', rid, max(0, len(steps) - 1), 'RecursionError',
                            _DEEP_LIMIT_TEXT, Handle(self.new_handle(err)), False, None, flags])
-        self.send_reply(data)
+            failed = True
+            if keep:
+                self.kept.pop(rid, None)
+        if failed and keep:
+            # Nothing after a failing pipelined run runs until the host says `resume`.
+            self.skipping = True
+        self.send_reply(data, self.in_run == 0)
+
+    def drop_acked(self, acked):
+        """Lets go of the values kept for requests up to `acked` (the host has their answers
+        and names them no more)."""
+        order = self.kept_order
+        kept = self.kept
+        while order and order[0] <= acked:
+            kept.pop(order.popleft(), None)
+
+    def on_resume(self, msg):
+        if len(msg) != 1:
+            raise _BadMessage('expected ["resume"], got %s' % _short(msg))
+        self.skipping = False
+
+    def on_forget(self, msg):
+        if len(msg) != 2 or type(msg[1]) is not list:
+            raise _BadMessage('expected ["forget", rids], got %s' % _short(msg))
+        kept = self.kept
+        for rid in msg[1]:
+            if type(rid) is not int:
+                raise _BadMessage('forget takes request ids, not %s' % _short(rid))
+            kept.pop(rid, None)
+
+    def on_batch(self, msg):
+        if len(msg) != 2 or type(msg[1]) is not list:
+            raise _BadMessage('expected ["batch", messages], got %s' % _short(msg))
+        # Handled in order, before what was read after the batch, each as if sent alone.
+        self.inbox.extendleft(reversed(msg[1]))
 
     def reply_flags(self):
         """The `flags` item of result and error (§5): bit 0, sys.stdout redirected (neither
@@ -1547,54 +1822,102 @@ class Runtime:
     def rec_limit(self, user, seen=None):
         """Sets the recursion limit for what runs next: user code (`user`) or the runtime.
         `seen`: the limit as user code left it, when it has been raised since."""
-        cur = sys.getrecursionlimit()
+        cur = _getrecursionlimit()
         if seen is None:
             seen = cur
-        if self.rec_set is not None and seen != self.rec_set:
+        if seen != self.rec_set and self.rec_set is not None:
             # Set by the user's code: their limit from now on.
             self.rec_user = seen
-        target = self.rec_user + min(self.rec_extra, _REC_EXTRA_CAP)
+        extra = self.rec_extra
+        target = self.rec_user + (extra if extra < _REC_EXTRA_CAP else _REC_EXTRA_CAP)
         if not user:
             target += _REC_MARGIN
         if target != cur:
-            for t in range(target, max(target + 1, min(cur, target + 8))):
-                try:
-                    sys.setrecursionlimit(t)
-                    break
-                except RecursionError:
-                    # Lower than the depth right here (at the edge of the limit): as low as
-                    # it can be (this frame and the call are the runtime's).
-                    continue
-            cur = sys.getrecursionlimit()
+            try:
+                _setrecursionlimit(target)
+            except RecursionError:
+                # Lower than the depth right here (at the edge of the limit): as low as it can
+                # be (this frame and the call are the runtime's).
+                for t in range(target + 1, min(cur, target + 8)):
+                    try:
+                        _setrecursionlimit(t)
+                        break
+                    except RecursionError:
+                        continue
+            cur = _getrecursionlimit()
         self.rec_set = cur
         self.rec_for_user = user
 
-    def run_chain(self, rid, mode, steps):
+    def run_chain(self, rid, mode, steps, keep=False):
         done = []
         i = 0
         prev = self.mode
         saved_extra = self.rec_extra
+        # The common request, one call with plain arguments and no keywords, is made by
+        # _call_plain (one frame) instead of step and s_call (two); the same checks apply.
+        call = None
+        if len(steps) == 1:
+            s = steps[0]
+            if (type(s) is list and len(s) == 4 and s[0] == 'call' and type(s[2]) is list
+                    and type(s[3]) is list and not s[3]):
+                call = s
+                for a in s[2]:
+                    if type(a) not in _PLAIN_TYPES:
+                        call = None
+                        break
         try:
             try:
                 self.pending_interrupt = False
-                # This frame and those below it, and the two of the step (step, s_...).
-                self.rec_extra = saved_extra + self.own_frames(sys._getframe()) + 2
+                frame = sys._getframe()
+                if self.in_run == 1:
+                    # A top-level request: always the same frames below (serve's).
+                    key = frame.f_back.f_back.f_back
+                    key = key.f_code if key is not None else None
+                    if self.top_frames is None or self.top_frames[0] is not key:
+                        self.top_frames = (key, self.own_frames(frame))
+                    own = self.top_frames[1]
+                else:
+                    own = self.own_frames(frame)
+                frame = None
+                # This frame and those below it, and those of the step: step and s_..., or
+                # _call_plain.
+                self.rec_extra = saved_extra + own + (2 if call is None else 1)
                 self.rec_limit(True)
                 self.mode = USER
-                for i, step in enumerate(steps):
-                    done.append(self.step(step, done))
-                if not steps:
-                    return ['result', rid, None]
-                i = len(steps) - 1
-                result = done.pop()
+                if call is not None:
+                    f = call[1]
+                    if type(f) is Handle:
+                        f = self.handles.get(f.n, _NO)
+                        if f is _NO:
+                            f = self.handle_obj(call[1].n)
+                    else:
+                        f = self.to_py(f, done)
+                    result = _call_plain(f, call[2])
+                    f = None
+                else:
+                    for i, step in enumerate(steps):
+                        done.append(self.step(step, done))
+                    if not steps:
+                        if keep:
+                            self.keep_value(rid, None)
+                        return ['result', rid, None]
+                    i = len(steps) - 1
+                    result = done.pop()
                 done = None
-                if mode == 'handle':
+                t = type(result)
+                if mode == 'auto' and (t is float or t is int or t is str or t is bool
+                                       or result is None):
+                    value = result
+                elif mode == 'handle':
                     value = Handle(self.new_handle(result))
                 elif mode == 'items':
                     value = [self.to_wire(x, False) for x in result]
                 else:
                     deep = mode == 'deep' or steps[-1][0] == 'tolisp'
                     value = self.to_wire(result, deep)
+                if keep:
+                    self.kept[rid] = result
+                    self.kept_order.append(rid)
                 result = None
             finally:
                 self.mode = prev
@@ -1605,7 +1928,14 @@ class Runtime:
             raise
         except BaseException as e:
             done = result = None
+            if keep:
+                self.kept.pop(rid, None)
             return self.failure(rid, e, i)
+
+    def keep_value(self, rid, obj):
+        """Keeps a pipelined run's value for the requests that name it (`p`)."""
+        self.kept[rid] = obj
+        self.kept_order.append(rid)
 
     def failure(self, rid, e, step):
         if isinstance(e, _BadStep):
@@ -2022,6 +2352,16 @@ class Runtime:
         raise RuntimeError('polyglot worker: bad callback failure kind %s' % _short(kind))
 
     def wait_return(self, seq):
+        # Runs made inside this callback say so (8th item, its seq); other runs were sent
+        # before it, pipelined behind the call that called back: they wait until it returns.
+        later = []
+        try:
+            return self._wait_return(seq, later)
+        finally:
+            if later:
+                self.inbox.extendleft(reversed(later))
+
+    def _wait_return(self, seq, later):
         while True:
             msg = self.returns.pop(seq, None)
             if msg is not None:
@@ -2030,8 +2370,9 @@ class Runtime:
             t = type(msg)
             if t is list and msg and msg[0] == 'return':
                 s = msg[1] if len(msg) > 1 else None
-            elif t is BadFrame and msg.kind == 'return':
-                s = msg.id
+            elif t is list and msg and msg[0] == 'run' and (len(msg) < 8 or msg[7] != seq):
+                later.append(msg)
+                continue
             else:
                 self.dispatch(msg)
                 continue
@@ -2144,17 +2485,33 @@ class Runtime:
 
     def shutdown(self):
         """Before the interpreter's own exit (atexit handlers, flushing files)."""
+        if self.obuf and not self.dead:
+            try:
+                self.send(b'')
+            except _HostGone:
+                pass
         self.close_jobs()
         handles = self.handles
         self.handles = {}
         handles.clear()
         del handles
+        kept = self.kept
+        self.kept = {}
+        kept.clear()
+        del kept
         self.imports.clear()
         try:
             self.flush_all()
         except _HostGone:
             pass
 
+
+def _call_plain(f, args):
+    """The call of run_chain's common request (the frame step and s_call make otherwise)."""
+    return f(*args)
+
+
+_PLAIN_TYPES = frozenset((int, float, str, bytes, bool, type(None)))
 
 # name → (method, operand count)
 _STEPS = {
@@ -2222,11 +2579,20 @@ def vector_values():
                       ['call', StepRef(1), [16], []]],
                      [5]]),
         ('msg_error', ['error', 3, 1, 'ValueError', 'bad', Handle(9), False, None]),
+        ('pending', PendingRef(5)),
+        ('msg_run_keep', ['run', 6, 'auto', [['call', PendingRef(5), [2.0, None], []]], [],
+                          True]),
+        ('msg_run_acked', ['run', 7, 'deep', [['getattr', PendingRef(6), 'real']], [8], False,
+                           5]),
+        ('msg_skipped', ['skipped', 7]),
+        ('msg_resume', ['resume']),
+        ('msg_forget', ['forget', [5, 6]]),
+        ('msg_batch', ['batch', [['resume'], ['run', 8, 'auto', [], [], True]]]),
     ]
 
 
 _VECTORS_HEADER = """\
-# Test vectors of the worker protocol (docs/protocol.md, section 10).
+# Test vectors of the worker protocol (docs/protocol.md, section 11).
 # One vector a line: NAME HEX, where HEX is a whole frame (the u32 little-endian length prefix
 # and the payload) in lowercase hexadecimal. The value each name stands for is written in
 # src/bridge/workers/runtime.py (vector_values) and in the Rust tests; both sides decode every
@@ -2415,14 +2781,263 @@ def self_test(args):
     check(Decoder().feed(encode('a\udcffb'))[0] == 'a\\udcffb', 'lone surrogate as an escape')
     check(same(Decoder().feed(encode([True, 1, 1.0]))[0], [True, 1, 1.0]), 'bool/int/float')
 
+    # 6. The common request's fast decoding gives what the general decoder gives, for every
+    #    variant and every damaged copy of it (a byte changed, the payload cut short).
+    for v in _fast_run_samples():
+        payload = encode_payload(v)
+        check(_fast_run(bytearray(payload), 0, len(payload)) is not None or not _fast_like(v),
+              'the fast decoding misses %r' % (v,))
+        got = Decoder().feed(encode(v))
+        check(len(got) == 1 and same(got[0], v), 'fast decoding of %r gives %r' % (v, got))
+        damaged = []
+        for i in range(len(payload)):
+            for b in (0x00, 0x01, 0x46, 0x54, 0x69, 0x6C, 0xFF, payload[i] ^ 1):
+                if b != payload[i]:
+                    damaged.append(payload[:i] + bytes((b,)) + payload[i + 1:])
+            damaged.append(payload[:i])
+        for d in damaged:
+            # (Inside a longer buffer: the fast path must not read past the frame.)
+            buf = bytearray(d + b'l\x00\x00\x00\x00' * 4)
+            fast = _fast_run(buf, 0, len(d))
+            if fast is None:
+                continue
+            try:
+                general = decode_payload(d)
+            except DecodeError as e:
+                failures.append('the fast decoding accepts %r (%s): %r' % (d, e, fast))
+                continue
+            check(same(fast, general), 'fast %r, general %r of %r' % (fast, general, d))
+
+    # 7. The runtime itself: pipelining, skipping, coalesced replies, --replay.
+    failures.extend(runtime_test())
+
     if failures:
         print('self-test FAILED (%d):' % len(failures), file=sys.stderr)
         for f in failures:
             print('  ' + f, file=sys.stderr)
         return 1
     print('self-test passed: %d vectors from %s, partial frames, nesting limits, bad frames, '
-          'edge values' % (len(expected), path))
+          'edge values, fast decoding, pipelining and coalescing, --replay'
+          % (len(expected), path))
     return 0
+
+
+def _fast_like(v):
+    """Whether _fast_run is meant to decode message `v`."""
+    return (type(v) is list and len(v) in (5, 6, 7) and v[0] == 'run' and v[2] in ('auto', 'deep')
+            and len(v[3]) == 1 and v[3][0][0] == 'call' and type(v[3][0][1]) in (Handle, PendingRef)
+            and all(type(a) in (float, str, bool, type(None))
+                    or type(a) is int and _I64_MIN <= a <= _I64_MAX for a in v[3][0][2])
+            and v[3][0][3] == [] and all(type(r) is int for r in v[4])
+            and all(type(x) is bool for x in v[5:6]) and all(type(x) is int for x in v[6:]))
+
+
+def _fast_run_samples():
+    h, p = Handle(3), PendingRef(2 ** 40)
+    call = ['call', h, [2.0], []]
+    out = []
+    for tail in ([], [True], [False], [True, 9], [False, -1]):
+        for releases in ([], [1, 2 ** 62]):
+            for mode in ('auto', 'deep', 'handle'):
+                out.append(['run', 7, mode, [call], releases] + tail)
+    for args in ([], [1], [-2 ** 63, 2 ** 63 - 1], ['', 'h\u00e9', None, True, False, 0.5],
+                 [2 ** 64], [b'x'], [[1]], [StepRef(0)], [p]):
+        out.append(['run', 8, 'auto', [['call', h, args, []]], [], True])
+        out.append(['run', 8, 'auto', [['call', p, args, []]], [], True, 3])
+    out.append(['run', 9, 'auto', [['call', h, [], [['k', 1]]]], [], True])
+    out.append(['run', 9, 'auto', [['call', StepRef(0), [], []]], [], True])
+    out.append(['run', 9, 'auto', [['call', h, [], []], ['len', StepRef(0)]], [], True])
+    out.append(['run', 9, 'auto', [['call', h, [1.0], []]], [Handle(2)], True])
+    out.append(['run', 9, 'auto', [['call', h, [1.0], []]], [], 1])
+    out.append(['run', 9, 'auto', [['call', h, [1.0], []]], [], True, None])
+    out.append(['run', 9, 'auto', [['call', h, [1.0], []]], [], True, 1, 2])
+    out.append(['rux', 9, 'auto', [['call', h, [1.0], []]], [], True])
+    out.append(['run', 9, 'auto', [['calm', h, [1.0], []]], [], True])
+    return out
+
+
+def runtime_test():
+    """Drives a Runtime in this process over the replay machinery (requests from memory,
+    replies to a temporary file): the failures found."""
+    import subprocess
+    import tempfile
+    failures = []
+    logged = []
+    saved_limit = sys.getrecursionlimit()
+
+    def drive(msgs, per_frame):
+        """The replies to `msgs`, sent all in one read or a frame a read; and how many were
+        held back."""
+        data = b''.join(encode(m) for m in msgs)
+        bounds = []
+        at = 0
+        for m in msgs:
+            n = len(encode(m))
+            bounds.append((at, at + n))
+            at += n
+        with tempfile.TemporaryFile() as f:
+            rt = Runtime(-1, f.fileno(), {'__builtins__': _builtins})
+            rt.log = logged.append
+            reads = iter(bounds) if per_frame else iter([(0, len(data))])
+
+            def read(fd, n):
+                if rt.obuf:
+                    failures.append('a read with replies held back')
+                b = next(reads, (0, 0))
+                return data[b[0]:b[1]]
+            rt.read = read
+            held = [0]
+            hold = rt.hold
+
+            def counting(msg):
+                held[0] += 1
+                hold(msg)
+            rt.hold = counting
+            try:
+                while True:
+                    rt.dispatch(rt.recv())
+            except (_HostGone, _Exit):
+                pass
+            kept = sorted(rt.kept)
+            rt.shutdown()
+            rt.set_capture(False)
+            f.seek(0)
+            replies = Decoder().feed(f.read())
+        return replies, held[0], rt, kept
+
+    sqrt = ['run', 1, 'handle', [['import', 'math'], ['getattr', StepRef(0), 'sqrt']], []]
+    length = [['builtin', 'len'], ['call', StepRef(0), [PendingRef(2)], []]]
+    msgs = [
+        sqrt,
+        ['run', 2, 'auto', [['eval', '[1, 2, 3]']], [], True],
+        ['run', 3, 'auto', length, [], True],
+        ['run', 4, 'auto', [['builtin', 'len'],
+                            ['call', StepRef(0), [[PendingRef(2), {'k': PendingRef(2)}]], []]],
+         [], False],
+        ['run', 5, 'auto', [['call', Handle(1), [16.0], []]], [], True],
+        ['run', 6, 'handle', [['builtin', 'abs']], [], True],
+        ['run', 7, 'auto', [['call', PendingRef(6), [-3], []]], [], True, 0],
+        ['run', 8, 'auto', [], [], True],
+        ['run', 9, 'auto', [['builtin', 'repr'], ['call', StepRef(0), [PendingRef(8)], []]], []],
+        ['forget', [2, 99]],
+        ['run', 10, 'auto', length, [], False],
+        # A failing pipelined run: the runs after it are skipped until `resume`.
+        ['run', 11, 'auto', [['eval', '1/0']], [], True],
+        ['run', 12, 'handle', [['eval', 'object()']], [], False],
+        ['run', 13, 'auto', [['call', Handle(1), [4.0], []]], [Handle(1)], True],
+        ['meta', 14, 'describe', Handle(1), 'type'],
+        ['release', []],
+        ['resume'],
+        ['run', 15, 'auto', [['eval', '2']], [], True],
+        ['run', 16, 'auto', [['call', PendingRef(13), [], []]], [], False],
+        # A failing run that is not pipelined does not skip.
+        ['run', 17, 'auto', [['eval', '1/0']], []],
+        ['run', 18, 'auto', [['eval', '5']], [], False],
+        # An interrupt, and a malformed pipelined run, skip too.
+        ['run', 19, 'auto', [['eval', '(_ for _ in ()).throw(KeyboardInterrupt)']], [], True],
+        ['run', 20, 'auto', [['eval', '6']], []],
+        ['batch', [['resume'], ['run', 21, 'auto', [['eval', '7']], [], True]]],
+        ['run', 22, 'nonsense', [], [], True],
+        ['run', 23, 'auto', [['eval', '8']], [], True],
+        ['resume'],
+        # Kept values up to `acked` are let go.
+        ['run', 24, 'auto', [['eval', '[9]']], [], True],
+        ['run', 25, 'auto', [['builtin', 'len'], ['call', StepRef(0), [PendingRef(24)], []]],
+         [], True, 23],
+        ['run', 26, 'auto', [['eval', '1']], [], 1],
+        ['run', 30, 'auto', [], [], False, 25],
+        # Output stays in order with the replies, coalesced or not.
+        ['capture', True],
+        ['run', 27, 'auto', [['eval', 'print("out 27", end="") or 27']], [], True],
+        ['run', 28, 'auto', [['eval', '28']], [], True],
+        ['run', 29, 'auto', [['eval', 'print("out 29") or 29']], [], True],
+        ['capture', False],
+    ]
+    # (A frame a read: nothing is ever held back.)
+    one, held_one, _, _ = drive(msgs, True)
+    # (All at once: the replies of runs with more requests behind them are held back.)
+    many, held_many, rt, kept = drive(msgs, False)
+    sys.setrecursionlimit(saved_limit)
+    if held_one or not held_many:
+        failures.append('replies held back: %d a frame a read, %d all at once'
+                        % (held_one, held_many))
+    if not (len(one) == len(many) and all(same(a, b) for a, b in zip(one, many))):
+        failures.append('the replies differ when coalesced:\n  %r\n  %r' % (one, many))
+
+    def reply(rid):
+        for r in many:
+            if type(r) is list and len(r) > 1 and r[1] == rid and r[0] != 'output':
+                return r
+        return None
+
+    def want(rid, kind, value=_NO, what=''):
+        r = reply(rid)
+        ok = r is not None and r[0] == kind
+        if ok and value is not _NO:
+            ok = same(r[2], value) if kind == 'result' else value in ' '.join(map(str, r))
+        if not ok:
+            failures.append('request %d%s: got %r, expected %s %r' % (rid, what, r, kind,
+                                                                     value))
+    want(3, 'result', 3, ' (len of a kept list)')
+    want(4, 'result', 2, ' (kept values inside data)')
+    want(5, 'result', 4.0)
+    want(7, 'result', 3, ' (a kept function called)')
+    want(9, 'result', 'None', ' (an empty chain keeps None)')
+    want(10, 'error', 'the result of request 2 is not available', ' (forgotten)')
+    want(11, 'error', 'ZeroDivisionError')
+    for rid in (12, 13):
+        want(rid, 'skipped', what=' (after a failed pipelined run)')
+    if reply(12) is not None and len(reply(12)) != 2:
+        failures.append('a skipped reply is ["skipped", rid]: %r' % (reply(12),))
+    if 1 in rt.handles:
+        failures.append('the releases of a skipped run were not applied')
+    r = reply(14)
+    if not (r is not None and r[0] == 'meta-result' and r[2] is None):
+        failures.append('meta while skipping (of the released handle): %r' % (r,))
+    want(15, 'result', 2, ' (after resume)')
+    want(16, 'error', 'the result of request 13 is not available', ' (skipped, not kept)')
+    want(17, 'error', 'ZeroDivisionError')
+    want(18, 'result', 5, ' (a failed run that is not pipelined does not skip)')
+    r = reply(19)
+    if not (r is not None and r[0] == 'error' and r[6] is True):
+        failures.append('an interrupted pipelined run: %r' % (r,))
+    want(20, 'skipped', what=' (after an interrupt)')
+    want(21, 'result', 7, ' (a batch: resume, run)')
+    want(22, 'error', 'bad run message')
+    want(23, 'skipped', what=' (after a malformed pipelined run)')
+    want(25, 'result', 1)
+    if 24 in kept or 25 in kept or 27 not in kept:
+        failures.append('acked: kept %r' % (kept,))
+    want(26, 'error', 'bad run message', ' (keep is a bool)')
+    order = [(r[0], r[1]) for r in many if type(r) is list and r and r[0] in ('output', 'result')
+             and (r[0] == 'output' or 27 <= r[1] <= 29)]
+    if order != [('output', 1), ('result', 27), ('result', 28), ('output', 1), ('result', 29)]:
+        failures.append('output and replies out of order: %r' % (order,))
+
+    # --replay: a file of frames, handled in a child process.
+    with tempfile.NamedTemporaryFile(suffix='.frames', delete=False) as f:
+        f.write(encode(sqrt))
+        for rid in range(2, 502):
+            f.write(encode(['run', rid, 'auto', [['call', Handle(1), [2.0], []]], [], True,
+                            rid - 10]))
+        f.write(encode(['batch', [['forget', [500]], ['resume']]]))
+        name = f.name
+    try:
+        script = globals().get('__file__') or sys.argv[0]
+        out = subprocess.run([sys.executable, script, '--replay', name], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+        import json
+        try:
+            got = json.loads(out.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            got = None
+        if (out.returncode != 0 or type(got) is not dict or got.get('messages') != 503
+                or not isinstance(got.get('seconds'), float) or out.stderr):
+            failures.append('--replay: status %d, %r, stderr %r'
+                            % (out.returncode, out.stdout, out.stderr))
+    finally:
+        os.unlink(name)
+    return failures
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2431,6 +3046,7 @@ _USAGE = """\
 usage: python -u runtime.py REQUEST_FD REPLY_FD   (the worker; started by polyglot)
        python runtime.py --self-test [VECTORS]   (check the codec against the test vectors)
        python runtime.py --write-vectors PATH    (write the test vectors)
+       python runtime.py --replay FRAMES         (time decode+dispatch of recorded requests)
 """
 
 
@@ -2462,6 +3078,8 @@ def main(argv):
     if argv[:1] == ['--write-vectors'] and len(argv) == 2:
         write_vectors(argv[1])
         return 0
+    if argv[:1] == ['--replay'] and len(argv) == 2:
+        return replay(argv[1])
     if len(argv) != 2 or not all(a.isdigit() for a in argv):
         sys.stderr.write(_USAGE)
         return 2
@@ -2477,18 +3095,70 @@ def main(argv):
             os.set_inheritable(fd, False)
         except OSError:
             pass
-    # The user's namespace: a fresh `__main__` module, so pickling what `exec` defines works
-    # and nothing of the runtime is in it.
+    runtime = Runtime(rfd, wfd, _user_namespace())
+    return runtime.serve()
+
+
+def _user_namespace():
+    """The user's namespace: a fresh `__main__` module, so pickling what `exec` defines works
+    and nothing of the runtime is in it. As embedded: no script arguments, and not the runtime's
+    directory on the path."""
     main_module = types.ModuleType('__main__')
     main_module.__dict__['__builtins__'] = _builtins
     sys.modules['__main__'] = main_module
-    # As embedded: no script arguments, and not the runtime's directory on the path.
     sys.argv = ['']
     here = os.path.dirname(os.path.realpath(globals().get('__file__') or '.'))
     if sys.path and sys.path[0] and os.path.realpath(sys.path[0]) == here:
         del sys.path[0]
-    runtime = Runtime(rfd, wfd, main_module.__dict__)
-    return runtime.serve()
+    return main_module.__dict__
+
+
+def replay(path):
+    """--replay FILE: the in-process baseline of the pipelining benchmark. FILE holds host ->
+    worker frames back to back (as the host sends them); they are read into memory first, then
+    a timed loop feeds them to the decoder (in reads of the size the worker makes) and handles
+    every message as serve() does, replies written to os.devnull. Prints one JSON line
+    {"messages": N, "seconds": S} (N counts the messages a `batch` holds, not the batch)."""
+    import json
+    import time
+    with open(path, 'rb') as f:
+        data = f.read()
+    out = os.open(os.devnull, os.O_WRONLY)
+    rt = Runtime(-1, out, _user_namespace())
+    at = [0]
+
+    def read(fd, n):
+        start = at[0]
+        chunk = data[start:start + n]
+        at[0] = start + len(chunk)
+        return chunk
+    rt.read = read
+    count = 0
+    recv = rt.recv
+    dispatch = rt.dispatch
+    t0 = time.perf_counter()
+    try:
+        while True:
+            try:
+                msg = recv()
+                if type(msg) is not list or not msg or msg[0] != 'batch':
+                    count += 1
+                dispatch(msg)
+            except (_HostGone, _Exit):
+                raise
+            except BaseException as e:
+                rt.log_exc('while waiting for a request: %s' % _error_display(e), e)
+    except (_HostGone, _Exit):
+        pass
+    if rt.obuf:
+        rt.send(b'')
+    seconds = time.perf_counter() - t0
+    rt.set_capture(False)
+    rt.shutdown()
+    os.close(out)
+    sys.stdout.write(json.dumps({'messages': count, 'seconds': seconds}) + '\n')
+    sys.stdout.flush()
+    return 0
 
 
 # The runtime's own frames that the embedded backend has no counterpart of (Runtime.own_frames):
@@ -2496,7 +3166,7 @@ def main(argv):
 # helpers (take, lisp_lazy...) the embedded backend runs too are not counted. By id: hashing a code
 # object hashes all of it, every time.
 _WORKER_CODES = frozenset(id(f.__code__) for f in (
-    main, Runtime.serve, Runtime.dispatch, Runtime.on_run, Runtime.run_chain,
+    main, replay, Runtime.serve, Runtime.dispatch, Runtime.on_run, Runtime.run_chain,
     Runtime.wait_return, Runtime.call_lisp, Runtime.run_jobs, Runtime.on_sigusr2,
     LispFunction.__call__))
 # The script's frames below main (the bootstrap), when run as the worker.
