@@ -208,8 +208,12 @@ fn a_batch_is_one_message() {
         .filter(|m| m.items().first().and_then(Val::as_str) == Some("batch"))
         .collect();
     assert_eq!(batches.len(), 1, "{msgs:?}");
-    let runs = batches[0].items()[1].items();
-    assert_eq!(runs.len(), 50, "{:?}", batches[0]);
+    // Its requests, as whole frames.
+    let Val::Bytes(frames) = &batches[0].items()[1] else {
+        panic!("a batch carries its frames: {:?}", batches[0]);
+    };
+    let runs = messages(frames);
+    assert_eq!(runs.len(), 50, "{runs:?}");
     assert!(runs
         .iter()
         .all(|r| r.items().first().and_then(Val::as_str) == Some("run")));

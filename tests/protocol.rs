@@ -68,6 +68,15 @@ fn expected(name: &str) -> Option<Val> {
             Val::None,
         ]),
         "pending" => Val::Pending(5),
+        "shared_array" => Val::Shared {
+            dtype: "float64".into(),
+            shape: vec![2, 3],
+            id: 9,
+            fd: 17,
+            bytes: 48,
+            readonly: false,
+        },
+        "msg_unmap" => Val::List(vec![s("unmap"), Val::List(vec![Val::Int(9), Val::Int(10)])]),
         "msg_run_keep" => Val::List(vec![
             s("run"),
             Val::Int(6),
@@ -146,7 +155,7 @@ fn the_rust_codec_matches_every_vector() {
         assert_eq!(decode(&bytes[4..]).unwrap(), want, "{name}: payload");
         seen += 1;
     }
-    assert!(seen >= 31, "only {seen} vectors");
+    assert!(seen >= 33, "only {seen} vectors");
 }
 
 fn venv_python() -> PathBuf {

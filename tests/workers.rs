@@ -193,3 +193,23 @@ fn the_repl_shows_timing_and_handles_on_workers() {
     support::assert_exit_0(&r);
     assert!(r.transcript().contains("[1, 2]"), "{}", r.report);
 }
+
+#[test]
+fn typed_arrays_share_memory_with_the_worker() {
+    // A million elements both ways, and `->lisp` of a view over the array gives the array's
+    // own memory back (a write through it is seen everywhere).
+    let o = workers(
+        r#"(def a (float64array 1000000))
+           (def nd (as-nd a [1000 1000] "float64"))
+           ((. nd fill) 2.0)
+           (println (aget a 999999))
+           (aset! a 0 5.0)
+           (println (get nd (py-eval "(0, 0)")))
+           (def back (->lisp nd))
+           (aset! back 1 7.0)
+           (println (aget a 1) (get nd (py-eval "(0, 1)")))
+           (println ((. ($py "numpy") sum) a))"#,
+    );
+    assert_eq!(o.code, 0, "{}", o.show());
+    assert_eq!(o.stdout, "2.0\n5.0\n7.0 7.0\n2000008.0\n", "{}", o.show());
+}

@@ -1,4 +1,4 @@
-//! The suites of PERFORMANCE.md that exist so far (P1–P8, P12, P17). Each measures our
+//! The suites of PERFORMANCE.md that exist so far (P1–P10, P12, P17). Each measures our
 //! workload and its baseline in the same run, interleaved, `reps` times. Lisp workloads are
 //! timed around the evaluation; Python baselines time themselves inside Python (so the bridge is
 //! charged to us, never to the baseline).
@@ -70,6 +70,11 @@ pub const SUITES: &[Suite] = &[
         id: "P9",
         what: "workers: pipelined calls per second, 1 worker, vs the runtime's in-process decode+dispatch of the same frames",
         run: p9,
+    },
+    Suite {
+        id: "P10",
+        what: "workers: a 256 MiB typed array to the worker and NumPy's sum of it vs the same sum in-process",
+        run: p10,
     },
     Suite {
         id: "P12",
@@ -577,6 +582,47 @@ fn p9(ctx: &mut Ctx) -> Result<SuiteResult, String> {
         rate / 1e3
     );
     Ok(res)
+}
+
+/// P10: the hand-over of a big typed array through shared memory. Both sides sum the same
+/// 256 MiB (2^25 float64) array with NumPy; the workers side hands it to the worker each time
+/// (the first hand-over moves it into shared memory, outside the timed rounds). The array is
+/// filled first: summing untouched memory would read one zero page, in cache, in-process.
+#[cfg(all(unix, feature = "workers"))]
+fn p10(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let len: usize = if ctx.quick { 1 << 22 } else { 1 << 25 };
+    let setup = format!(
+        "(def bench-np ($py \"numpy\")) (def bench-big (float64array {len})) \
+         ((. (as-nd bench-big [{len}] \"float64\") fill) 1.5) (bench-np.sum bench-big)"
+    );
+    let mut workers =
+        crate::engine::Engine::new(workers_config(ctx)).map_err(|e| e.message.clone())?;
+    workers
+        .eval_quietly("<bench>", &setup)
+        .map_err(|e| e.message.clone())?;
+    lisp(ctx, &setup)?;
+    let code = "(bench-np.sum bench-big)";
+    let r = interleave(ctx, 1e3, &mut |_| timed(&mut workers, code), &mut |ctx| {
+        time_lisp(ctx, code)
+    });
+    let _ = workers.shutdown();
+    let mut res = result(
+        "P10",
+        what_of("P10"),
+        "ms",
+        r?,
+        Target::RatioAtMost(1.0 / 0.9),
+    );
+    res.note = format!(
+        "{} MiB; the baseline is the embedded backend",
+        (len * 8) >> 20
+    );
+    Ok(res)
+}
+
+#[cfg(not(all(unix, feature = "workers")))]
+fn p10(_ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    Err("this build has no workers backend".into())
 }
 
 #[cfg(not(all(unix, feature = "workers")))]

@@ -26,6 +26,16 @@ pub enum Val {
         shape: Vec<usize>,
         data: Vec<u8>,
     },
+    /// A typed array in the host's shared memory (`S`): the worker maps the host's file
+    /// descriptor `fd` (`/proc/<host pid>/fd/<fd>`); `id` names the host's buffer.
+    Shared {
+        dtype: String,
+        shape: Vec<usize>,
+        id: u64,
+        fd: u32,
+        bytes: u64,
+        readonly: bool,
+    },
 }
 
 impl Val {
@@ -197,6 +207,23 @@ fn encode_here(v: &Val, out: &mut Vec<u8>, depth: usize) -> Result<(), DecodeErr
             put_len(out, data.len());
             out.extend_from_slice(data);
         }
+        Val::Shared {
+            dtype,
+            shape,
+            id,
+            fd,
+            bytes,
+            readonly,
+        } => {
+            out.push(b'S');
+            put_str(out, dtype);
+            let shape = Val::List(shape.iter().map(|d| Val::Int(*d as i64)).collect());
+            encode(&shape, out, depth + 1)?;
+            out.extend_from_slice(&id.to_le_bytes());
+            out.extend_from_slice(&fd.to_le_bytes());
+            out.extend_from_slice(&bytes.to_le_bytes());
+            out.push(u8::from(*readonly));
+        }
     }
     Ok(())
 }
@@ -292,7 +319,7 @@ impl Reader<'_> {
             b'c' => Val::Callback(self.u32()?),
             b'$' => Val::Step(self.u32()?),
             b'p' => Val::Pending(self.u64()?),
-            b'a' => {
+            b'a' | b'S' => {
                 let dtype = self.string()?;
                 let shape = self
                     .value(depth + 1)?
@@ -300,11 +327,22 @@ impl Reader<'_> {
                     .iter()
                     .map(|d| d.as_int().unwrap_or(0).max(0) as usize)
                     .collect();
-                let n = self.u32()? as usize;
-                Val::Array {
-                    dtype,
-                    shape,
-                    data: self.take(n)?.to_vec(),
+                if tag == b'S' {
+                    Val::Shared {
+                        dtype,
+                        shape,
+                        id: self.u64()?,
+                        fd: self.u32()?,
+                        bytes: self.u64()?,
+                        readonly: self.take(1)?[0] != 0,
+                    }
+                } else {
+                    let n = self.u32()? as usize;
+                    Val::Array {
+                        dtype,
+                        shape,
+                        data: self.take(n)?.to_vec(),
+                    }
                 }
             }
             t => return Err(DecodeError::UnknownTag(t)),

@@ -18,7 +18,6 @@
 
 pub mod codec;
 mod process;
-#[allow(dead_code)] // wired in next
 mod shm;
 
 /// The raw floor of a round trip (P8): `rounds` frames of `payload_len` bytes written to an
@@ -126,6 +125,12 @@ pub struct WorkersBackend {
     /// Handles the Lisp side dropped; their numbers go with the next request.
     pending_release: RefCell<Vec<HandleId>>,
     lent: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
+    /// Typed arrays moved into shared memory, by id: the file descriptor the worker maps.
+    shared: RefCell<HashMap<BufferId, (std::rc::Weak<SharedBuffer>, i32)>>,
+    /// Arrays a request sent, kept alive (and their descriptors open) until it is answered.
+    holds: RefCell<Vec<(u64, Rc<SharedBuffer>)>>,
+    /// Shared arrays the Lisp dropped: the worker lets its mapping go (with the next request).
+    unmaps: RefCell<Vec<Val>>,
     returned: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
     stats: Cell<Stats>,
     timing: Cell<bool>,
@@ -143,8 +148,9 @@ pub struct WorkersBackend {
     acked: Cell<u64>,
     /// The failure that made the worker skip requests was raised: `resume` goes out next.
     resume_due: Cell<bool>,
-    /// Inside `(batch ...)`: submitted requests collect here, to go out as one message.
-    batch: RefCell<Vec<Val>>,
+    /// Inside `(batch ...)`: submitted requests collect here as frames, to go out as one
+    /// message.
+    batch: RefCell<Vec<u8>>,
     batch_depth: Cell<u32>,
     max_inflight: usize,
     submits: Cell<u32>,
@@ -198,6 +204,9 @@ impl WorkersBackend {
             table: RefCell::new(HandleTable::new(OwnerId::default())),
             pending_release: RefCell::new(Vec::new()),
             lent: RefCell::new(HashMap::new()),
+            shared: RefCell::new(HashMap::new()),
+            holds: RefCell::new(Vec::new()),
+            unmaps: RefCell::new(Vec::new()),
             returned: RefCell::new(HashMap::new()),
             stats: Cell::new(Stats::default()),
             timing: Cell::new(false),
@@ -262,6 +271,8 @@ impl WorkersBackend {
         self.pending_release.borrow_mut().clear();
         self.batch.borrow_mut().clear();
         self.resume_due.set(false);
+        self.holds.borrow_mut().clear();
+        self.unmaps.borrow_mut().clear();
         // Every call in flight fails with it.
         let lost: Vec<u64> = self.inflight.borrow_mut().drain(..).collect();
         let died = failure("WorkerDied", msg);
@@ -287,10 +298,20 @@ impl WorkersBackend {
         if self.resume_due.replace(false) {
             pre.push(Val::List(vec![Val::str("resume")]));
         }
+        if self.next_rid.get().is_multiple_of(32) {
+            self.sweep_shared();
+        }
+        let unmaps = std::mem::take(&mut *self.unmaps.borrow_mut());
+        if !unmaps.is_empty() {
+            pre.push(Val::List(vec![Val::str("unmap"), Val::List(unmaps)]));
+        }
         if self.batch_depth.get() > 0 {
             let mut b = self.batch.borrow_mut();
-            b.extend(pre);
-            b.push(v);
+            for m in pre.iter().chain([&v]) {
+                codec::frame_into(m, &mut b).map_err(|e| {
+                    failure("RuntimeError", format!("cannot encode a request: {e}"))
+                })?;
+            }
             return Ok(());
         }
         let r = match self.worker.borrow_mut().as_mut() {
@@ -302,11 +323,11 @@ impl WorkersBackend {
 
     /// The requests a batch collected, queued as one `batch` message.
     fn seal_batch(&self) -> Result<(), Box<PyFailure>> {
-        let msgs = std::mem::take(&mut *self.batch.borrow_mut());
-        if msgs.is_empty() {
+        let frames = std::mem::take(&mut *self.batch.borrow_mut());
+        if frames.is_empty() {
             return Ok(());
         }
-        let msg = Val::List(vec![Val::str("batch"), Val::List(msgs)]);
+        let msg = Val::List(vec![Val::str("batch"), Val::Bytes(frames)]);
         let r = match self.worker.borrow_mut().as_mut() {
             Some(w) => w.queue(&msg),
             None => return Err(failure("WorkerDied", "no worker".into())),
@@ -412,6 +433,20 @@ impl WorkersBackend {
                 let Some(b) = self.lent.borrow().get(&a.buffer).cloned() else {
                     return Err(failure("RuntimeError", "a typed array was not lent".into()));
                 };
+                let shape = a.shape.clone().unwrap_or_else(|| vec![a.len]);
+                if let Some(fd) = self.share(&b) {
+                    self.holds
+                        .borrow_mut()
+                        .push((self.next_rid.get(), b.clone()));
+                    return Ok(Val::Shared {
+                        dtype: a.dtype.name().to_string(),
+                        shape,
+                        id: b.id().0,
+                        fd: fd as u32,
+                        bytes: b.byte_len() as u64,
+                        readonly: b.readonly(),
+                    });
+                }
                 // SAFETY: the buffer is alive (held in `lent`) and holds byte_len bytes.
                 let data = unsafe { std::slice::from_raw_parts(b.as_ptr(), b.byte_len()) }.to_vec();
                 Val::Array {
@@ -455,6 +490,67 @@ impl WorkersBackend {
             Val::Callback(c) => WireValue::Callback(CallbackId(c)),
             Val::Step(_) | Val::Pending(_) => WireValue::None,
             Val::Array { dtype, shape, data } => self.array_result(&dtype, shape, data),
+            Val::Shared { id, shape, .. } => {
+                // One of ours, as it went (`->lisp` of an ndarray over its memory).
+                let b = self
+                    .shared
+                    .borrow()
+                    .get(&BufferId(id))
+                    .and_then(|(w, _)| w.upgrade());
+                match b {
+                    Some(b) => {
+                        let r = ArrayRef {
+                            buffer: b.id(),
+                            dtype: b.dtype(),
+                            len: b.len(),
+                            shape: (shape.len() > 1).then_some(shape),
+                        };
+                        self.returned.borrow_mut().insert(b.id(), b);
+                        WireValue::Array(r)
+                    }
+                    None => WireValue::None,
+                }
+            }
+        }
+    }
+
+    /// The descriptor of `b`'s shared memory, moving it there first (None: it cannot move,
+    /// and is copied instead).
+    fn share(&self, b: &Rc<SharedBuffer>) -> Option<i32> {
+        if let Some((w, fd)) = self.shared.borrow().get(&b.id()) {
+            if w.strong_count() > 0 {
+                return Some(*fd);
+            }
+        }
+        let fd = shm::share(b).ok()?;
+        self.shared
+            .borrow_mut()
+            .insert(b.id(), (Rc::downgrade(b), fd));
+        Some(fd)
+    }
+
+    /// Shared arrays dropped since the last look: their ids, for the worker to unmap.
+    fn sweep_shared(&self) {
+        let mut shared = self.shared.borrow_mut();
+        if shared.is_empty() {
+            return;
+        }
+        let dead: Vec<BufferId> = shared
+            .iter()
+            .filter(|(_, (w, _))| w.strong_count() == 0)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in dead {
+            shared.remove(&id);
+            self.unmaps.borrow_mut().push(Val::Int(id.0 as i64));
+        }
+    }
+
+    /// The request `rid` (and every one before it) was answered: its arrays may go.
+    fn answered(&self, rid: u64) {
+        let mut holds = self.holds.borrow_mut();
+        if !holds.is_empty() {
+            holds.retain(|(r, _)| *r > rid);
         }
     }
 
@@ -757,6 +853,9 @@ impl WorkersBackend {
                     }
                     _ => Err(failure("Skipped", "not run: an earlier call failed".into())),
                 };
+                if let Some(r) = rid {
+                    self.answered(r);
+                }
                 if rid.is_some() && rid == want {
                     return Ok(Some(answer));
                 }

@@ -332,6 +332,38 @@ class Array:
         return 'Array(%r, %r, %r)' % (self.dtype, self.shape, self.data)
 
 
+class SharedArray:
+    """`S`: a typed array in shared memory: dtype, shape, the host's buffer id, the host's file
+    descriptor of its memfd (mapped through /proc/<host pid>/fd/<fd>), its byte length and
+    whether it is read-only."""
+    __slots__ = ('dtype', 'shape', 'id', 'fd', 'nbytes', 'readonly')
+
+    def __init__(self, dtype, shape, ident, fd, nbytes, readonly):
+        self.dtype = dtype
+        self.shape = list(shape)
+        self.id = ident
+        self.fd = fd
+        self.nbytes = nbytes
+        self.readonly = bool(readonly)
+
+    def _key(self):
+        return (self.dtype, self.shape, self.id, self.fd, self.nbytes, self.readonly)
+
+    def __eq__(self, other):
+        return type(other) is SharedArray and other._key() == self._key()
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return 'SharedArray(%r, %r, %r, %r, %r, %r)' % self._key()
+
+
+_SHARED_TAIL = struct.Struct('<QIQB')
+
+
 class Map:
     """`m` with keys a Python dict cannot hold (lists, arrays): the pairs in order."""
     __slots__ = ('pairs',)
@@ -458,12 +490,12 @@ def _encode_into(out, v):
         elif t is PendingRef:
             out += b'p'
             out += _I64.pack(v.n)
-        elif t is Array:
+        elif t is Array or t is SharedArray:
             # The shape is a list value one level down, its ints two.
             if depth + 1 > MAX_DEPTH or (v.shape and depth + 2 > MAX_DEPTH):
                 raise _too_deep()
             b = v.dtype.encode('utf-8')
-            out += b'a'
+            out += b'a' if t is Array else b'S'
             out += u32(len(b))
             out += b
             out += b'l'
@@ -471,8 +503,11 @@ def _encode_into(out, v):
             for d in v.shape:
                 out += b'i'
                 out += _I64.pack(d)
-            out += _body_len(len(v.data))
-            out += v.data
+            if t is SharedArray:
+                out += _SHARED_TAIL.pack(v.id, v.fd, v.nbytes, 1 if v.readonly else 0)
+            else:
+                out += _body_len(len(v.data))
+                out += v.data
         elif t is bytes or t is bytearray or t is memoryview:
             out += b'b'
             out += _body_len(len(v))
@@ -646,7 +681,7 @@ def decode_payload(p):
                     if not digits or digits.strip('0123456789abcdefABCDEF'):
                         raise DecodeError('a big integer is not hexadecimal digits: %r' % v)
                     v = int(v, 16)
-            elif tag == 0x61:  # a
+            elif tag == 0x61 or tag == 0x53:  # a S
                 if pos + 4 > n:
                     raise DecodeError('a value ends early')
                 k = u32(p, pos)[0]
@@ -681,14 +716,21 @@ def decode_payload(p):
                         raise DecodeError('an array shape has a negative size')
                     shape.append(d)
                     pos += 9
-                if pos + 4 > n:
-                    raise DecodeError('a value ends early')
-                k = u32(p, pos)[0]
-                pos += 4
-                if pos + k > n:
-                    raise DecodeError('a value ends early')
-                v = Array(dtype, shape, p[pos:pos + k])
-                pos += k
+                if tag == 0x53:
+                    if pos + _SHARED_TAIL.size > n:
+                        raise DecodeError('a value ends early')
+                    ident, fd, nbytes, ro = _SHARED_TAIL.unpack_from(p, pos)
+                    pos += _SHARED_TAIL.size
+                    v = SharedArray(dtype, shape, ident, fd, nbytes, ro)
+                else:
+                    if pos + 4 > n:
+                        raise DecodeError('a value ends early')
+                    k = u32(p, pos)[0]
+                    pos += 4
+                    if pos + k > n:
+                        raise DecodeError('a value ends early')
+                    v = Array(dtype, shape, p[pos:pos + k])
+                    pos += k
             else:
                 raise DecodeError('unknown value tag 0x%02x' % tag)
             while depth:
@@ -1199,6 +1241,8 @@ class Runtime:
         self.skipping = False
         self.handles = {}
         self.next_handle = 1
+        # Host buffers in shared memory: buffer id -> [mmap, its address (with NumPy), dtype].
+        self.shm = {}
         self.imports = {}
         self.np_generic = None
         self.main_ident = threading.get_ident()
@@ -1236,6 +1280,7 @@ class Runtime:
             'meta': self.on_meta,
             'capture': self.on_capture,
             'release': self.on_release,
+            'unmap': self.on_unmap,
             'exit': self.on_exit,
             'return': self.on_stray_return,
             'resume': self.on_resume,
@@ -1506,6 +1551,8 @@ class Runtime:
             return LispFunction(v.n, self)
         if t is Array:
             return self.array_to_py(v)
+        if t is SharedArray:
+            return self.shared_to_py(v)
         raise _BadStep('a value the worker cannot convert: %s' % _short(v))
 
     def _to_py_nested(self, root, done):
@@ -1564,6 +1611,74 @@ class Runtime:
         if fmt is None:
             raise ValueError('unknown typed-array dtype %r' % (a.dtype,))
         return memoryview(bytearray(a.data)).cast(fmt, a.shape)
+
+    def shared_to_py(self, a):
+        """An ndarray (a memoryview without NumPy) over the host's shared memory: mapped once
+        per buffer, through the host's own file descriptor."""
+        entry = self.shm.get(a.id)
+        if entry is None:
+            import mmap
+            size = max(a.nbytes, 1)
+            path = '/proc/%d/fd/%d' % (os.getppid(), a.fd)
+            fd = os.open(path, os.O_RDWR)
+            try:
+                mm = mmap.mmap(fd, size)
+            finally:
+                os.close(fd)
+            try:
+                # Huge pages where the system allows them (see shm.rs); a hint only.
+                mm.madvise(mmap.MADV_HUGEPAGE)
+            except (AttributeError, OSError, ValueError):
+                pass
+            entry = [mm, None, a.dtype]
+            self.shm[a.id] = entry
+        mm = entry[0]
+        try:
+            import numpy
+        except Exception:
+            numpy = None
+        count = 1
+        for d in a.shape:
+            count *= d
+        if numpy is not None:
+            if entry[1] is None:
+                entry[1] = numpy.frombuffer(mm, numpy.uint8).__array_interface__['data'][0]
+            arr = numpy.frombuffer(mm, dtype=a.dtype, count=count)
+            if list(arr.shape) != a.shape:
+                arr = arr.reshape(a.shape)
+            if a.readonly:
+                arr.flags.writeable = False
+            return arr
+        fmt = _STRUCT_FORMATS.get(a.dtype)
+        if fmt is None:
+            raise ValueError('unknown typed-array dtype %r' % (a.dtype,))
+        view = memoryview(mm)[:a.nbytes]
+        if a.readonly:
+            view = view.toreadonly()
+        return view.cast(fmt, a.shape)
+
+    def shared_of(self, obj, name):
+        """The host buffer an ndarray is exactly (the same memory, C order, whole), if any."""
+        if not self.shm:
+            return None
+        try:
+            addr = obj.__array_interface__['data'][0]
+            if not obj.flags.c_contiguous:
+                return None
+        except Exception:
+            return None
+        for ident, (mm, base, dtype) in self.shm.items():
+            if base == addr and dtype == name and obj.nbytes == len(mm):
+                return SharedArray(name, list(obj.shape), ident, 0, obj.nbytes,
+                                   not obj.flags.writeable)
+        return None
+
+    def on_unmap(self, msg):
+        if len(msg) != 2 or type(msg[1]) is not list:
+            raise _BadMessage('expected ["unmap", ids], got %s' % _short(msg))
+        for ident in msg[1]:
+            # The mapping itself stays while ndarrays over it live.
+            self.shm.pop(ident, None)
 
     def _numpy_generic(self):
         g = self.np_generic
@@ -1672,6 +1787,9 @@ class Runtime:
         if name is None:
             # complex, object, strings, datetimes...: stay handles.
             return None
+        shared = self.shared_of(obj, name)
+        if shared is not None:
+            return shared
         data = np.ascontiguousarray(obj, name).tobytes()
         return Array(name, list(obj.shape), data)
 
@@ -1792,10 +1910,17 @@ class Runtime:
             kept.pop(rid, None)
 
     def on_batch(self, msg):
-        if len(msg) != 2 or type(msg[1]) is not list:
+        if len(msg) != 2 or type(msg[1]) not in (list, bytes):
             raise _BadMessage('expected ["batch", messages], got %s' % _short(msg))
+        items = msg[1]
+        if type(items) is bytes:
+            # Whole frames, as on the wire (decoded by the same fast path).
+            d = Decoder()
+            items = d.feed(items)
+            if d.pending():
+                raise _BadMessage('a batch ends inside a frame')
         # Handled in order, before what was read after the batch, each as if sent alone.
-        self.inbox.extendleft(reversed(msg[1]))
+        self.inbox.extendleft(reversed(items))
 
     def reply_flags(self):
         """The `flags` item of result and error (§5): bit 0, sys.stdout redirected (neither
@@ -2580,6 +2705,8 @@ def vector_values():
                      [5]]),
         ('msg_error', ['error', 3, 1, 'ValueError', 'bad', Handle(9), False, None]),
         ('pending', PendingRef(5)),
+        ('shared_array', SharedArray('float64', [2, 3], 9, 17, 48, False)),
+        ('msg_unmap', ['unmap', [9, 10]]),
         ('msg_run_keep', ['run', 6, 'auto', [['call', PendingRef(5), [2.0, None], []]], [],
                           True]),
         ('msg_run_acked', ['run', 7, 'deep', [['getattr', PendingRef(6), 'real']], [8], False,

@@ -53,6 +53,11 @@ pub fn share(b: &SharedBuffer) -> Result<i32, String> {
     if ptr == libc::MAP_FAILED {
         return Err(os("mmap"));
     }
+    // Huge pages where the system allows them for shared memory (`shmem_enabled` "advise"):
+    // with 4 KiB pages a NumPy sum over shared memory runs ~1.3× slower than over anonymous
+    // memory here (TLB misses). A hint only: its failure changes nothing.
+    // SAFETY: advice on the region just mapped.
+    unsafe { libc::madvise(ptr, bytes, libc::MADV_HUGEPAGE) };
     let raw = fd.as_raw_fd();
     let mapping = Mapping {
         ptr,
