@@ -2,11 +2,16 @@
 ;; Loaded into every engine before user code. Special forms and builtins are in Rust.
 
 (defmacro defn
-  "(defn name \"doc\"? (params) body...): defines a function."
+  "(defn name \"doc\"? (params) body...): defines a function. The doc string may also come
+  right after the parameters, as in Common Lisp, when more forms follow it."
   (name & body)
   (if (string? (first body))
     `(def ,name ,(first body) (fn ,@(rest body)))
-    `(def ,name (fn ,@body))))
+    (if (and (string? (first (rest body)))
+             (not (empty? (rest (rest body))))
+             (or (vector? (first body)) (list? (first body))))
+      `(def ,name ,(first (rest body)) (fn ,(first body) ,@(rest (rest body))))
+      `(def ,name (fn ,@body)))))
 
 (defmacro when
   "(when test body...): the body (as do) when test is truthy, else nil."

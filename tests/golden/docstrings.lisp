@@ -9,6 +9,9 @@
 (prn (doc 'count))
 (prn (doc 'when))
 (prn (doc 'no-such-thing))
-;; A string after the parameters is just the body's first expression, as in Clojure.
-(defn f (x) "not a docstring" x)
+;; A string after the parameters, with more forms after it, is the doc string too (as in Hy,
+;; Common Lisp and Python); alone, it is the body (the function's value).
+(defn f (x) "a docstring" x)
 (prn (doc 'f) (f 1))
+(defn g (x) "the value")
+(prn (doc 'g) (g 1))

@@ -40,6 +40,10 @@ pub use init::{choose_python, LINKED_VERSION};
 /// Python helpers, standard library only.
 const HELPERS: &str = r#"
 import traceback
+def call_in_frame(f, args, kwargs):
+    # A Python frame for the callee to find above it: code that looks at its caller's frame
+    # (pandas' DataFrame.query and eval, through sys._getframe) fails without one.
+    return f(*args, **kwargs)
 _loop = None
 def session_loop():
     # One event loop for the whole session, also the one asyncio.gather and ensure_future
@@ -395,15 +399,13 @@ impl State {
                     .map(|a| self.to_py(py, a, done))
                     .collect::<PyResult<Vec<_>>>()?;
                 let args = PyTuple::new(py, args)?;
-                if kwargs.is_empty() {
-                    f.call1(args)
-                } else {
-                    let kw = PyDict::new(py);
-                    for (k, v) in kwargs {
-                        kw.set_item(PyString::new(py, k), self.to_py(py, v, done)?)?;
-                    }
-                    f.call(args, Some(&kw))
+                let kw = PyDict::new(py);
+                for (k, v) in kwargs {
+                    kw.set_item(PyString::new(py, k), self.to_py(py, v, done)?)?;
                 }
+                // Through a Python frame (as on the workers backend, where calls are made from
+                // Python): the hot path of cached functions (`call_handle`) calls directly.
+                self.helper(py, "call_in_frame")?.call1((f, args, kw))
             }
             Step::GetItem(t, k) => {
                 let obj = self.to_py(py, t, done)?;
