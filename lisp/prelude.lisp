@@ -13,6 +13,12 @@
       `(def ,name ,(first (rest body)) (fn ,(first body) ,@(rest (rest body))))
       `(def ,name (fn ,@body)))))
 
+(defmacro with-worker
+  "(with-worker n body...): body as do, its Python calls on worker n (from 0). There is one
+  worker until the pool is built, so every n names it; in-process, body simply runs."
+  (n & body)
+  `(do (%worker-index ,n) ,@body))
+
 (defmacro when
   "(when test body...): the body (as do) when test is truthy, else nil."
   (test & body)

@@ -245,10 +245,21 @@ impl Vm {
     /// Calls `f` with `args` (from builtins such as `map` and from the engine).
     /// A builtin sees values: a pending call's answer (a pipelining backend) is waited for.
     pub fn apply(&mut self, f: &Value, args: Vec<Value>) -> Result<Value, Exn> {
+        let v = self.apply_pending(f, args)?;
+        self.resolved(v)
+    }
+
+    /// `apply` that may return a pending call (see [`Vm::resolved`]): a builtin that makes
+    /// many calls issues them all before it waits for any.
+    pub fn apply_pending(&mut self, f: &Value, args: Vec<Value>) -> Result<Value, Exn> {
         let base = self.stack.len();
         self.stack.extend(args);
         let span = self.call_span;
-        let v = self.invoke(f.clone(), base, span)?;
+        self.invoke(f.clone(), base, span)
+    }
+
+    /// The value of a pending call (waiting for it); other values as they are.
+    pub fn resolved(&mut self, v: Value) -> Result<Value, Exn> {
         match &v {
             Value::Lazy(l) if l.is_pending() => self.force(&v),
             _ => Ok(v),

@@ -81,6 +81,7 @@ pub static BUILTINS: &[Builtin] = &[
         "The name of a symbol or keyword (or a string itself)."
     ),
     def!("identity", 1, Some(1), identity, "Its argument."),
+    def!("%worker-index", 1, Some(1), worker_index, "Internal (with-worker): checks a worker number."),
     def!(
         "throw",
         1,
@@ -298,6 +299,23 @@ fn name(args: &[Value]) -> BuiltinResult {
 
 fn identity(args: &[Value]) -> BuiltinResult {
     Ok(args[0].clone())
+}
+
+/// `(with-worker n ...)`'s worker number: an integer from 0. There is one worker until the pool
+/// is built, so every number names it; in-process, the body simply runs.
+fn worker_index(args: &[Value]) -> BuiltinResult {
+    match &args[0] {
+        Value::Int(n) if *n >= 0 => Ok(Value::Int(*n)),
+        Value::Int(n) => Err(LispError::new(
+            ErrorKind::Value,
+            format!("with-worker: worker numbers start at 0, not {n}"),
+        )),
+        other => Err(want(
+            "with-worker",
+            "a worker number (an integer from 0)",
+            other,
+        )),
+    }
 }
 
 /// `(throw x)`; a Python exception (or exception class) is raised as itself by the host.

@@ -40,6 +40,7 @@ pub static BUILTINS: &[Builtin] = &[
     def!("zip", 1, None, zip, "Vectors of the items at the same positions (as Python's zip).", host = HostArgs::Items(&[0, 1, 2, 3, 4, 5, 6, 7], Pull::All)),
     defvm!("map", 2, None, map, "Calls f on each item (on items at the same position of several collections); a list of the results.", host = HostArgs::Iterators(HostOp::Lazy(LazyOp::Map))),
     defvm!("mapv", 2, None, mapv, "Like map, giving a vector."),
+    defvm!("pool-map", 2, None, pool_map, "(pool-map f coll...): the results of f over the items, in order, as a vector; on the workers backend every call goes out before any is waited for."),
     defvm!("filter", 2, Some(2), filter, "The items for which (pred item) is truthy, as a list.", host = HostArgs::Iterators(HostOp::Lazy(LazyOp::Filter))),
     defvm!("remove", 2, Some(2), remove, "The items for which (pred item) is falsy, as a list.", host = HostArgs::Iterators(HostOp::Lazy(LazyOp::Remove))),
     defvm!("reduce", 2, Some(3), reduce, "(reduce f coll) or (reduce f init coll): folds f over the items."),
@@ -489,27 +490,36 @@ fn zip(args: &[Value]) -> BuiltinResult {
     ))
 }
 
-fn map_items(vm: &mut Vm, args: Vec<Value>) -> Result<Vec<Value>, Exn> {
+/// The calls of `f` over the collections, all made before any result is waited for: on a
+/// pipelining backend the Python calls among them go out together (results in order).
+fn map_items(vm: &mut Vm, args: Vec<Value>, op: &str) -> Result<Vec<Value>, Exn> {
     let f = &args[0];
     let cols: Vec<Vec<Value>> = args[1..]
         .iter()
-        .map(|a| vm.seq_items(a, "map"))
+        .map(|a| vm.seq_items(a, op))
         .collect::<Result<_, _>>()?;
     let n = cols.iter().map(Vec::len).min().unwrap_or(0);
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let call_args = cols.iter().map(|c| c[i].clone()).collect();
-        out.push(vm.apply(f, call_args)?);
+        out.push(vm.apply_pending(f, call_args)?);
     }
-    Ok(out)
+    out.into_iter().map(|v| vm.resolved(v)).collect()
+}
+
+/// `(pool-map f coll...)`: the results of `f` over the collections, as a vector, in order. Every
+/// call is made before any result is waited for. With one worker (the pool is not built yet)
+/// and in-process, the calls run in order.
+fn pool_map(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
+    Ok(Value::vector(map_items(vm, args, "pool-map")?))
 }
 
 fn map(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
-    Ok(Value::list(map_items(vm, args)?))
+    Ok(Value::list(map_items(vm, args, "map")?))
 }
 
 fn mapv(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
-    Ok(Value::vector(map_items(vm, args)?))
+    Ok(Value::vector(map_items(vm, args, "map")?))
 }
 
 fn select(vm: &mut Vm, args: Vec<Value>, keep: bool, op: &str) -> BuiltinResult {
