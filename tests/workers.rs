@@ -213,3 +213,29 @@ fn typed_arrays_share_memory_with_the_worker() {
     assert_eq!(o.code, 0, "{}", o.show());
     assert_eq!(o.stdout, "2.0\n5.0\n7.0 7.0\n2000008.0\n", "{}", o.show());
 }
+
+#[test]
+fn ctrl_c_while_the_lisp_runs_ahead_of_a_call_interrupts_both() {
+    // The sleep is pipelined; the Lisp goes on into a loop. One Ctrl-C stops the loop and the
+    // sleep (the form waits for its calls before it ends).
+    let (mut child, mut out) = start(
+        r#"(println "ready")
+           (do ((. ($py "time") sleep) 30)
+               (loop [i 0] (recur (+ i 1))))"#,
+    );
+    assert_eq!(read_line(&mut out), "ready\n");
+    std::thread::sleep(Duration::from_millis(700));
+    let started = Instant::now();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let code = support::wait_with_timeout(&mut child, "ctrl-c");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 1);
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("nterrupt"), "{err}");
+}

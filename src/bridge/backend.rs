@@ -151,6 +151,9 @@ pub trait Backend {
     fn forget(&self, _ticket: u64) {}
     /// The failure that made the backend skip requests has been raised: run them again.
     fn resume(&self) {}
+    /// Interrupts the submitted request that is running, if any (Ctrl-C reached the Lisp
+    /// while it ran ahead).
+    fn interrupt_in_flight(&self) {}
     /// `(batch ...)`: requests submitted until the matching `end_batch` go out as one message
     /// (sooner only if the Lisp side must wait for one of them).
     fn begin_batch(&self) {}

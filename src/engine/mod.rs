@@ -297,7 +297,13 @@ impl Engine {
         // any Lisp error the form raised later).
         let r = match r {
             Ok(v) => self.vm.settle().map(|()| v),
-            Err(e) => Err(self.vm.settle().err().unwrap_or(e)),
+            Err(e) => {
+                // Ctrl-C stops the Python call running ahead of the Lisp as well.
+                if matches!(e.kind, ErrorKind::Interrupt) {
+                    self.vm.host.interrupt_calls();
+                }
+                Err(self.vm.settle().err().unwrap_or(e))
+            }
         };
         self.detach();
         r

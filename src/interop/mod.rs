@@ -736,6 +736,12 @@ impl Host for Interop {
         self.forget_ticket(ticket);
     }
 
+    fn interrupt_calls(&self) {
+        if let Some(b) = self.backend.borrow().as_ref() {
+            b.interrupt_in_flight();
+        }
+    }
+
     fn begin_batch(&self) {
         if let Ok(b) = self.backend() {
             b.begin_batch();

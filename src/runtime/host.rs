@@ -95,6 +95,8 @@ pub trait Host {
     }
     /// A pending call's value is no longer wanted (its last reference was dropped).
     fn forget(&self, _ticket: u64) {}
+    /// Ctrl-C reached the Lisp while Python calls were in flight: interrupt them too.
+    fn interrupt_calls(&self) {}
     /// `(batch ...)`: calls issued until the matching [`Host::end_batch`] go out together.
     fn begin_batch(&self) {}
     fn end_batch(&self) {}

@@ -1145,6 +1145,17 @@ impl Backend for WorkersBackend {
         }
     }
 
+    fn interrupt_in_flight(&self) {
+        if self.inflight.borrow().is_empty() {
+            return;
+        }
+        if let Some(w) = self.worker.borrow().as_ref() {
+            // Its own PID only; a worker between requests drops the signal.
+            // SAFETY: kill of our own child, which is reaped only after it ends.
+            unsafe { libc::kill(w.pid(), libc::SIGINT) };
+        }
+    }
+
     fn begin_batch(&self) {
         self.batch_depth.set(self.batch_depth.get() + 1);
     }
