@@ -592,6 +592,26 @@ def _finish(tag, items):
     return d
 
 
+def _body_at(p, pos, n):
+    """A `u32`-length body at p[pos:]: its bytes (a slice of p) and the position after it."""
+    if pos + 4 > n:
+        raise DecodeError('a value ends early')
+    k = _U32.unpack_from(p, pos)[0]
+    pos += 4
+    if pos + k > n:
+        raise DecodeError('a value ends early')
+    return p[pos:pos + k], pos + k
+
+
+def _text_at(p, pos, n):
+    """A str body at p[pos:] (UTF-8) and the position after it."""
+    raw, pos = _body_at(p, pos, n)
+    try:
+        return raw.decode('utf-8'), pos
+    except UnicodeDecodeError:
+        raise DecodeError('a string is not UTF-8') from None
+
+
 def decode_payload(p):
     """The value of one payload (bytes or bytearray); DecodeError if it is not one."""
     n = len(p)
@@ -623,17 +643,7 @@ def decode_payload(p):
                         raise DecodeTooDeep('values nested deeper than %d' % MAX_DEPTH)
                     continue
             elif tag == 0x73:  # s
-                if pos + 4 > n:
-                    raise DecodeError('a value ends early')
-                k = u32(p, pos)[0]
-                pos += 4
-                if pos + k > n:
-                    raise DecodeError('a value ends early')
-                try:
-                    v = p[pos:pos + k].decode('utf-8')
-                except UnicodeDecodeError:
-                    raise DecodeError('a string is not UTF-8') from None
-                pos += k
+                v, pos = _text_at(p, pos, n)
             elif tag == 0x69:  # i
                 if pos + 8 > n:
                     raise DecodeError('a value ends early')
@@ -661,38 +671,17 @@ def decode_payload(p):
                 v = True
             elif tag == 0x46:  # F
                 v = False
-            elif tag == 0x49 or tag == 0x62:  # I b
-                if pos + 4 > n:
-                    raise DecodeError('a value ends early')
-                k = u32(p, pos)[0]
-                pos += 4
-                if pos + k > n:
-                    raise DecodeError('a value ends early')
-                raw = p[pos:pos + k]
-                pos += k
-                if tag == 0x62:
-                    v = bytes(raw)
-                else:
-                    try:
-                        v = raw.decode('utf-8')
-                    except UnicodeDecodeError:
-                        raise DecodeError('a string is not UTF-8') from None
-                    digits = v[1:] if v.startswith('-') else v
-                    if not digits or digits.strip('0123456789abcdefABCDEF'):
-                        raise DecodeError('a big integer is not hexadecimal digits: %r' % v)
-                    v = int(v, 16)
+            elif tag == 0x62:  # b
+                raw, pos = _body_at(p, pos, n)
+                v = bytes(raw)
+            elif tag == 0x49:  # I
+                v, pos = _text_at(p, pos, n)
+                digits = v[1:] if v.startswith('-') else v
+                if not digits or digits.strip('0123456789abcdefABCDEF'):
+                    raise DecodeError('a big integer is not hexadecimal digits: %r' % v)
+                v = int(v, 16)
             elif tag == 0x61 or tag == 0x53:  # a S
-                if pos + 4 > n:
-                    raise DecodeError('a value ends early')
-                k = u32(p, pos)[0]
-                pos += 4
-                if pos + k > n:
-                    raise DecodeError('a value ends early')
-                try:
-                    dtype = p[pos:pos + k].decode('utf-8')
-                except UnicodeDecodeError:
-                    raise DecodeError('a string is not UTF-8') from None
-                pos += k
+                dtype, pos = _text_at(p, pos, n)
                 if depth + 1 > MAX_DEPTH:
                     raise DecodeTooDeep('values nested deeper than %d' % MAX_DEPTH)
                 if pos + 5 > n:
@@ -723,14 +712,8 @@ def decode_payload(p):
                     pos += _SHARED_TAIL.size
                     v = SharedArray(dtype, shape, ident, fd, nbytes, ro)
                 else:
-                    if pos + 4 > n:
-                        raise DecodeError('a value ends early')
-                    k = u32(p, pos)[0]
-                    pos += 4
-                    if pos + k > n:
-                        raise DecodeError('a value ends early')
-                    v = Array(dtype, shape, p[pos:pos + k])
-                    pos += k
+                    data, pos = _body_at(p, pos, n)
+                    v = Array(dtype, shape, data)
             else:
                 raise DecodeError('unknown value tag 0x%02x' % tag)
             while depth:
