@@ -103,6 +103,11 @@ pub struct Cli {
     #[arg(long, value_name = "N", global = true)]
     pub max_inflight: Option<usize>,
 
+    /// Typed arrays smaller than this many bytes are copied to a worker instead of shared
+    /// (workers backend) [default: 0, every array is shared].
+    #[arg(long, value_name = "BYTES", global = true)]
+    pub shm_threshold: Option<usize>,
+
     /// How long cached module and class attributes stay valid, in milliseconds.
     #[arg(long, value_name = "MS", global = true)]
     pub attr_cache_ttl: Option<u64>,
@@ -155,6 +160,7 @@ impl Cli {
             python: self.python.clone(),
             workers: self.workers,
             max_inflight: self.max_inflight,
+            shm_threshold: self.shm_threshold,
             attr_cache_ttl: self.attr_cache_ttl.map_or(
                 EngineConfig::default().attr_cache_ttl,
                 std::time::Duration::from_millis,
@@ -204,9 +210,6 @@ pub fn main() -> i32 {
             config.backend.name()
         );
         return 2;
-    }
-    if let Some(n) = cli.workers.filter(|n| *n > 1) {
-        eprintln!("polyglot: --workers {n}: the worker pool is not built yet; one worker runs");
     }
     let render = RenderOptions::for_stderr(cli.no_color);
     if let Some(Command::Kernel(args)) = &cli.command {

@@ -48,6 +48,7 @@ pub struct BackendConfig {
     pub attr_cache_ttl: Duration,
     pub workers: Option<usize>,
     pub max_inflight: Option<usize>,
+    pub shm_threshold: Option<usize>,
 }
 
 impl Default for BackendConfig {
@@ -58,6 +59,7 @@ impl Default for BackendConfig {
             attr_cache_ttl: Duration::from_secs(1),
             workers: None,
             max_inflight: None,
+            shm_threshold: None,
         }
     }
 }
@@ -80,7 +82,7 @@ pub fn start(config: &BackendConfig) -> Result<Rc<dyn Backend>, String> {
             let python = python_executable(config.python.as_deref())?;
             Ok(Rc::new(workers::WorkersBackend::start(
                 python,
-                config.max_inflight,
+                workers::Settings::of(config),
             )?))
         }
         #[cfg(not(all(unix, feature = "workers")))]

@@ -16,6 +16,9 @@ pub struct EngineConfig {
     pub workers: Option<usize>,
     /// Requests in flight per worker before the sender waits (workers backend).
     pub max_inflight: Option<usize>,
+    /// Typed arrays smaller than this many bytes are copied into a worker's request instead of
+    /// shared (`--shm-threshold`; 0, the default: every array is shared).
+    pub shm_threshold: Option<usize>,
     /// How long cached module and class attributes stay valid; zero turns caching off.
     pub attr_cache_ttl: Duration,
     /// Whether the interop builtins (`$py`, `py-eval`, ...) are installed. Off: the bare
@@ -30,6 +33,7 @@ impl Default for EngineConfig {
             python: None,
             workers: None,
             max_inflight: None,
+            shm_threshold: None,
             attr_cache_ttl: Duration::from_secs(1),
             python_enabled: true,
         }
@@ -62,6 +66,7 @@ impl EngineConfig {
             attr_cache_ttl: self.attr_cache_ttl,
             workers: self.workers,
             max_inflight: self.max_inflight,
+            shm_threshold: self.shm_threshold,
         }
     }
 }

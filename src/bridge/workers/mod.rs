@@ -160,6 +160,31 @@ pub struct WorkersBackend {
     within: Cell<i64>,
 }
 
+/// How a workers backend runs: its pool size, in-flight window and shared-memory threshold.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Worker processes (`--workers`; default: the number of cores).
+    pub workers: usize,
+    /// Unanswered requests per worker before the Lisp waits (`--max-inflight`).
+    pub max_inflight: usize,
+    /// Typed arrays under this many bytes are copied into the request, not shared
+    /// (`--shm-threshold`; 0: all are shared).
+    pub shm_threshold: usize,
+}
+
+impl Settings {
+    pub fn of(config: &crate::bridge::BackendConfig) -> Settings {
+        Settings {
+            workers: config
+                .workers
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .max(1),
+            max_inflight: config.max_inflight.unwrap_or(DEFAULT_MAX_INFLIGHT).max(1),
+            shm_threshold: config.shm_threshold.unwrap_or(0),
+        }
+    }
+}
+
 /// Unanswered requests allowed by default (`--max-inflight`): enough to keep the worker busy
 /// while the Lisp side runs ahead, few enough that memory stays small.
 pub const DEFAULT_MAX_INFLIGHT: usize = 1024;
@@ -193,7 +218,8 @@ fn failure(type_name: &str, message: String) -> Box<PyFailure> {
 
 impl WorkersBackend {
     /// A backend whose worker starts with the first request.
-    pub fn start(python: PathBuf, max_inflight: Option<usize>) -> Result<WorkersBackend, String> {
+    pub fn start(python: PathBuf, settings: Settings) -> Result<WorkersBackend, String> {
+        let max_inflight = Some(settings.max_inflight);
         crate::bridge::interrupt::set_python_hook(interrupt_worker);
         Ok(WorkersBackend {
             python,
