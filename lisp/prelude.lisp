@@ -14,10 +14,10 @@
       `(def ,name (fn ,@body)))))
 
 (defmacro with-worker
-  "(with-worker n body...): body as do, its Python calls on worker n (from 0). There is one
-  worker until the pool is built, so every n names it; in-process, body simply runs."
+  "(with-worker n body...): body as do, its Python calls on worker n (from 0, the home
+  worker; --workers sets how many). In-process, body simply runs."
   (n & body)
-  `(do (%worker-index ,n) ,@body))
+  `(%with-worker ,n (fn [] ,@body)))
 
 (defmacro when
   "(when test body...): the body (as do) when test is truthy, else nil."

@@ -158,6 +158,27 @@ pub trait Backend {
     /// (sooner only if the Lisp side must wait for one of them).
     fn begin_batch(&self) {}
     fn end_batch(&self) {}
+    /// Every request submitted before `ticket` has been answered (always, with one worker:
+    /// answers come in order).
+    fn answered_before(&self, _ticket: u64) -> bool {
+        true
+    }
+    /// Waits until every request submitted before `ticket` is answered.
+    fn wait_before(&self, _ticket: u64, _host: &mut dyn CallbackHost) {}
+    /// The worker processes calls can run on (`--workers`); `None`: they run in-process.
+    fn worker_count(&self) -> Option<usize> {
+        None
+    }
+    /// Pins the calls made from now on to worker `w` (`None`: each call goes to the worker
+    /// that owns its operands, else to the home worker 0); the previous pin. In-process:
+    /// nothing to pin.
+    fn pin_worker(&self, _w: Option<usize>) -> Option<usize> {
+        None
+    }
+    /// One row per worker, for `:workers` (empty in-process).
+    fn worker_rows(&self) -> Vec<WorkerRow> {
+        Vec::new()
+    }
     /// Ends the backend at process exit: frees every object the Lisp side held, then runs the
     /// interpreter's own exit work (`atexit` handlers, flushing and closing files). Called once,
     /// on the owner thread, after the session's Lisp values are gone; the backend is unusable
@@ -166,6 +187,19 @@ pub trait Backend {
     fn shutdown(&self) -> Option<i32> {
         None
     }
+}
+
+/// A worker as `:workers` lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkerRow {
+    /// Its number (`with-worker n`), from 0 (the home worker).
+    pub index: usize,
+    pub pid: Option<u32>,
+    /// "idle", "busy", "not started", "stopped" (it died; the next call starts it again).
+    pub state: String,
+    pub in_flight: usize,
+    pub handles: usize,
+    pub restarts: u32,
 }
 
 /// What became of a submitted request.

@@ -122,6 +122,68 @@ pub enum Step {
     Conj(WireValue, Vec<WireValue>),
 }
 
+macro_rules! step_operands {
+    ($s:expr, $iter:ident) => {
+        match $s {
+            Step::Import(_)
+            | Step::Eval(_)
+            | Step::Exec(_)
+            | Step::Builtin(_)
+            | Step::MakeException(..) => Vec::new(),
+            Step::GetAttr(t, _)
+            | Step::Await(t)
+            | Step::Iter(t)
+            | Step::Take(t, _)
+            | Step::ToLisp(t)
+            | Step::AsHandle(t)
+            | Step::IsIterator(t)
+            | Step::Throwable(t)
+            | Step::Unary(_, t)
+            | Step::Len(t)
+            | Step::DelAttr(t, _) => vec![t],
+            Step::Call(t, args, kwargs) => {
+                let mut v = vec![t];
+                v.extend(args.$iter());
+                v.extend(kwargs.$iter().map(|(_, x)| x));
+                v
+            }
+            Step::GetItem(a, b)
+            | Step::Binary(_, a, b)
+            | Step::DelItem(a, b)
+            | Step::Contains(a, b) => vec![a, b],
+            Step::SetAttr(t, _, v) => vec![t, v],
+            Step::SetItem(t, k, v) => vec![t, k, v],
+            Step::LazySeq(_, xs) | Step::Compare(_, xs) => xs.$iter().collect(),
+            Step::Assoc(t, pairs) => {
+                let mut v = vec![t];
+                for (k, x) in pairs.$iter() {
+                    v.push(k);
+                    v.push(x);
+                }
+                v
+            }
+            Step::Dissoc(t, xs) | Step::Conj(t, xs) => {
+                let mut v = vec![t];
+                v.extend(xs.$iter());
+                v
+            }
+        }
+    };
+}
+
+impl Step {
+    /// The values a step takes (its target, arguments, keys...), as written: what a backend
+    /// with several workers looks at to route the step.
+    pub fn operands(&self) -> Vec<&WireValue> {
+        step_operands!(self, iter)
+    }
+
+    /// [`Step::operands`], to rewrite them.
+    pub fn operands_mut(&mut self) -> Vec<&mut WireValue> {
+        step_operands!(self, iter_mut)
+    }
+}
+
 /// The lazy sequence functions (see [`Step::LazySeq`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LazySeqOp {

@@ -438,6 +438,14 @@ impl Engine {
             .map_or_else(Vec::new, |i| i.list_handles())
     }
 
+    /// The backend's workers (pid, state, in flight, handles, restarts), for `:workers`;
+    /// empty in-process.
+    pub fn workers(&self) -> Vec<crate::bridge::backend::WorkerRow> {
+        self.interop
+            .as_ref()
+            .map_or_else(Vec::new, |i| i.worker_rows())
+    }
+
     pub fn render(&self, e: &LispError, opts: &RenderOptions) -> String {
         diagnostics::render(e, &self.sources, opts)
     }

@@ -72,6 +72,14 @@ impl Interop {
     }
 
     /// Handles held by the Lisp side right now, with type and short repr (`:handles`).
+    /// The workers of the backend, for `:workers` (empty in-process or before Python starts).
+    pub fn worker_rows(&self) -> Vec<crate::bridge::backend::WorkerRow> {
+        self.backend
+            .borrow()
+            .as_ref()
+            .map_or_else(Vec::new, |b| b.worker_rows())
+    }
+
     pub fn list_handles(&self) -> Vec<(u32, String, String)> {
         let Some(b) = self.backend.borrow().clone() else {
             return Vec::new();

@@ -364,10 +364,10 @@ impl Interop {
         }
         // Waiting for this answer reads those of the calls before it: a failure among them
         // comes first (this request was then skipped).
-        self.raise_failure(b)?;
+        self.raise_failure(vm, b)?;
         let r = b.execute(&req, &mut VmHost { vm, interop: self });
         self.collect(b);
-        self.raise_failure(b)?;
+        self.raise_failure(vm, b)?;
         let out = match r {
             Ok(w) => Ok(self.value_of_wire(w, b)),
             Err(f) => Err(self.failure_to_error(*f, spans)),
@@ -739,6 +739,17 @@ impl Host for Interop {
     fn interrupt_calls(&self) {
         if let Some(b) = self.backend.borrow().as_ref() {
             b.interrupt_in_flight();
+        }
+    }
+
+    fn worker_count(&self) -> Option<usize> {
+        self.backend().ok()?.worker_count()
+    }
+
+    fn pin_worker(&self, w: Option<usize>) -> Option<usize> {
+        match w {
+            Some(_) => self.backend().ok()?.pin_worker(w),
+            None => self.backend.borrow().as_ref()?.pin_worker(w),
         }
     }
 

@@ -26,6 +26,13 @@ pub(super) struct Pipeline {
     dropped: HashSet<u64>,
     /// The first failure not raised yet (its ticket, and the error).
     first_failure: Option<(u64, Exn)>,
+    /// The newest ticket issued; and, when a failure was last raised, its ticket and the
+    /// newest then: the calls made after the failing one and before the raise did not get
+    /// past it in the program, so their own failures (other workers ran them) are not raised
+    /// again; their values still fail. (Calls before it, such as the Python call a failing
+    /// callback ran under, fail as usual.)
+    last_ticket: u64,
+    raised: (u64, u64),
     /// The latest failure seen: what a skipped call's value raises when it is used.
     last_failure: Option<Exn>,
 }
@@ -41,17 +48,21 @@ impl Interop {
     ) -> Option<Result<Value, Exn>> {
         let span = spans.last().copied().unwrap_or_default();
         // A failure already known is raised before anything more is sent.
-        if let Err(e) = self.raise_failure(b) {
+        if let Err(e) = self.raise_failure(vm, b) {
             return Some(Err(e));
         }
+        // Answers already read go to the pipeline now: those of dropped pending values are
+        // thrown away, so a loop that never waits holds at most a window of them.
+        self.collect(b);
         let ticket = match b.submit(req, &mut VmHost { vm, interop: self })? {
             Ok(t) => t,
             Err(f) => return Some(Err(self.failure_to_error(*f, spans))),
         };
-        self.pipeline
-            .borrow_mut()
-            .spans
-            .insert(ticket, Rc::from(spans));
+        {
+            let mut p = self.pipeline.borrow_mut();
+            p.spans.insert(ticket, Rc::from(spans));
+            p.last_ticket = p.last_ticket.max(ticket);
+        }
         Some(Ok(Pending::value(self.host(), ticket, span)))
     }
 
@@ -65,7 +76,12 @@ impl Interop {
                 Answer::Failed(f) => {
                     let e = self.failure_to_error(*f, spans);
                     let mut p = self.pipeline.borrow_mut();
-                    if p.first_failure.is_none() {
+                    // The first in program order (tickets grow as calls are made; answers
+                    // from several workers come in any order).
+                    let (after, through) = p.raised;
+                    if !(after < ticket && ticket <= through)
+                        && p.first_failure.as_ref().is_none_or(|(t, _)| ticket < *t)
+                    {
                         p.first_failure = Some((ticket, e.clone()));
                     }
                     p.last_failure = Some(e.clone());
@@ -98,14 +114,32 @@ impl Interop {
     }
 
     /// Raises the first failure not raised yet, and lets the backend run requests again.
-    pub(super) fn raise_failure(&self, b: &Rc<dyn Backend>) -> Result<(), Exn> {
-        let first = self.pipeline.borrow_mut().first_failure.take();
-        match first {
+    pub(super) fn raise_failure(&self, vm: &mut Vm, b: &Rc<dyn Backend>) -> Result<(), Exn> {
+        match self.take_first_failure(vm, b) {
             Some((_, e)) => {
                 b.resume();
                 Err(e)
             }
             None => Ok(()),
+        }
+    }
+
+    /// The first failure in program order, taken. With several workers a later call may fail
+    /// before an earlier one on another worker is answered: the calls made before the failing
+    /// one are waited for first, and the earliest failure among them wins.
+    fn take_first_failure(&self, vm: &mut Vm, b: &Rc<dyn Backend>) -> Option<(u64, Exn)> {
+        loop {
+            let t = self.pipeline.borrow().first_failure.as_ref()?.0;
+            if !b.answered_before(t) {
+                vm.out.flush();
+                b.wait_before(t, &mut VmHost { vm, interop: self });
+                self.collect(b);
+            }
+            let mut p = self.pipeline.borrow_mut();
+            if p.first_failure.as_ref().is_some_and(|(now, _)| *now == t) {
+                p.raised = (t, p.last_ticket);
+                return p.first_failure.take();
+            }
         }
     }
 
@@ -141,7 +175,7 @@ impl Interop {
             Err(e) => PendingState::Failed(e.clone()),
         };
         // A failure of this call, or of an earlier one, is raised now.
-        let first = self.pipeline.borrow_mut().first_failure.take();
+        let first = self.take_first_failure(vm, &b);
         match first {
             Some((t, e)) => {
                 b.resume();
@@ -203,7 +237,7 @@ impl Interop {
             b.wait(None, &mut VmHost { vm, interop: self });
         }
         self.collect(&b);
-        self.raise_failure(&b)
+        self.raise_failure(vm, &b)
     }
 
     /// A pending value was dropped (see `Host::forget`).

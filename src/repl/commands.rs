@@ -41,6 +41,12 @@ pub const COMMANDS: &[Command] = &[
         run: handles,
     },
     Command {
+        name: ":workers",
+        args: "",
+        help: "the Python worker processes: pid, state, calls in flight, handles, restarts",
+        run: workers,
+    },
+    Command {
         name: ":doc",
         args: "NAME",
         help: "what a builtin, macro or function is",
@@ -84,6 +90,32 @@ fn handles(s: &mut Session, _: &str) -> Outcome {
     let mut text = format!("{} live Python handle(s)\n", list.len());
     for (id, ty, repr) in list {
         text.push_str(&format!("  h{id:<5} {ty:<24} {repr}\n"));
+    }
+    s.out(&text);
+    Outcome::Continue
+}
+
+fn workers(s: &mut Session, _: &str) -> Outcome {
+    let rows = s.engine.workers();
+    if rows.is_empty() {
+        s.out("Python runs in-process (no workers; start with --backend workers)\n");
+        return Outcome::Continue;
+    }
+    let mut text = format!(
+        "{:<7} {:<8} {:<12} {:>9} {:>8} {:>9}\n",
+        "worker", "pid", "state", "in flight", "handles", "restarts"
+    );
+    for r in rows {
+        let pid = r.pid.map_or("-".to_string(), |p| p.to_string());
+        let name = if r.index == 0 {
+            "0 home".to_string()
+        } else {
+            r.index.to_string()
+        };
+        text.push_str(&format!(
+            "{name:<7} {pid:<8} {:<12} {:>9} {:>8} {:>9}\n",
+            r.state, r.in_flight, r.handles, r.restarts
+        ));
     }
     s.out(&text);
     Outcome::Continue

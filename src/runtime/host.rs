@@ -97,6 +97,15 @@ pub trait Host {
     fn forget(&self, _ticket: u64) {}
     /// Ctrl-C reached the Lisp while Python calls were in flight: interrupt them too.
     fn interrupt_calls(&self) {}
+    /// The worker processes calls can be spread over (`pool-map`, `with-worker`); `None`:
+    /// calls run in-process.
+    fn worker_count(&self) -> Option<usize> {
+        None
+    }
+    /// Pins the calls made from now on to worker `w` (`None`: unpinned); the previous pin.
+    fn pin_worker(&self, _w: Option<usize>) -> Option<usize> {
+        None
+    }
     /// `(batch ...)`: calls issued until the matching [`Host::end_batch`] go out together.
     fn begin_batch(&self) {}
     fn end_batch(&self) {}

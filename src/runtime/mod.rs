@@ -54,6 +54,9 @@ pub struct Vm {
     pub docs: HashMap<usize, String>,
     /// False while the prelude loads: a Ctrl-C then waits for the first user form.
     pub interruptible: bool,
+    /// Inside `pool-map`: a Lisp function returning a pending Python call returns it as it
+    /// is (not waited for), so every item's calls go out before any is awaited.
+    pub spreading: bool,
     /// Lisp functions handed to Python as callables, by callback id.
     pub callbacks: HashMap<u32, Value>,
     pub next_callback: u32,
@@ -97,6 +100,7 @@ impl Vm {
             depth: 0,
             max_depth: DEFAULT_MAX_DEPTH,
             interruptible: true,
+            spreading: false,
             docs: HashMap::new(),
             callbacks: HashMap::new(),
             next_callback: 0,
@@ -275,7 +279,11 @@ impl Vm {
                     // A function returning a pending Python call waits for it as it returns:
                     // a failure then shows this function in the Lisp stack, as in-process.
                     match &v {
-                        Value::Lazy(l) if self.tail.is_none() && l.is_pending() => self.force(&v),
+                        Value::Lazy(l)
+                            if self.tail.is_none() && l.is_pending() && !self.spreading =>
+                        {
+                            self.force(&v)
+                        }
                         _ => Ok(v),
                     }
                 }) {

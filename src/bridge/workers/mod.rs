@@ -1,24 +1,29 @@
-//! The workers backend (`--backend workers`): Python in a separate worker process, spoken to
-//! over the framed protocol of docs/protocol.md ([`codec`]; the process and its supervision in
-//! [`process`]; the Python half is `runtime.py`, embedded in the binary).
+//! The workers backend (`--backend workers`): Python in a pool of worker processes, spoken to
+//! over the framed protocol of docs/protocol.md ([`codec`]; one process and its supervision in
+//! [`process`]; the Python half is `runtime.py`, embedded in the binary; routing between the
+//! workers in [`pool`]; values across the pipe in [`values`]; shared memory in [`shm`]).
 //!
 //! Every chain is one frame; releases of dropped handles ride on the next one. Calls are
 //! *submitted* ([`Backend::submit`]): sent without waiting, answered in order, their answers
-//! read whenever the Lisp side next waits. Requests queue while the worker is busy and go out
+//! read whenever the Lisp side next waits. Requests queue while a worker is busy and go out
 //! together when it has answered what it was sent (or when the Lisp side must wait, or a batch
-//! ends: `(batch ...)` is one `batch` message); at most `--max-inflight` are unanswered, past
-//! that the Lisp side waits. While a reply is awaited the worker may call Lisp functions
-//! (callbacks, nested to any depth) and forward captured output. Ctrl-C is forwarded to the
-//! worker's PID (KeyboardInterrupt there); a second one within a second kills it. A worker that
-//! dies fails every call in flight with `WorkerDied` saying why, and the next request starts a
-//! new one (a new incarnation: handles of the old one are stale).
+//! ends: `(batch ...)` is one `batch` message per worker); at most `--max-inflight` requests
+//! (and [`MAX_INFLIGHT_BYTES`]) are unanswered per worker, past that the Lisp side waits.
+//! While a reply is awaited the worker may call Lisp functions (callbacks, nested to any
+//! depth) and forward captured output. Ctrl-C is forwarded to the waited-for worker's PID
+//! (KeyboardInterrupt there); a second one within a second kills it. A worker that dies fails
+//! every call in flight on it with `WorkerDied` saying why, and the next request to it starts a
+//! new one (a new incarnation: handles of the old one are stale), after a back-off when it keeps
+//! dying young.
 //!
-//! Not yet: a pool of several workers, and shared memory for typed arrays (they are copied
-//! both ways, so `as-nd` does not share memory with the worker).
+//! Every call goes to the home worker (0) unless it is pinned (`with-worker`, `pool-map`) or
+//! its operands live on another worker; see [`pool`].
 
 pub mod codec;
+mod pool;
 mod process;
 mod shm;
+mod values;
 
 /// The raw floor of a round trip (P8): `rounds` frames of `payload_len` bytes written to an
 /// echo worker and read back, with the same spin-then-block reads; the time per round trip.
@@ -68,16 +73,16 @@ use crate::bridge::backend::*;
 use crate::bridge::handles::HandleTable;
 use crate::bridge::interrupt::IN_PYTHON;
 use crate::bridge::ir::*;
-use crate::buffer::{DType, SharedBuffer};
+use crate::buffer::SharedBuffer;
 use crate::ids::*;
 use codec::Val;
 use process::Worker;
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The PID of the worker running the current request (0: none), for the SIGINT hook.
 static RUNNING_PID: AtomicI32 = AtomicI32::new(0);
@@ -113,53 +118,6 @@ extern "C" fn interrupt_worker() {
     unsafe { libc::kill(pid, signal) };
 }
 
-pub struct WorkersBackend {
-    python: PathBuf,
-    backend_id: u32,
-    worker: RefCell<Option<Worker>>,
-    incarnation: Cell<u16>,
-    next_rid: Cell<u64>,
-    /// The Lisp side's handles: slots (reused, with generations, as on every backend) holding
-    /// the worker's handle numbers (never reused).
-    table: RefCell<HandleTable<u32>>,
-    /// Handles the Lisp side dropped; their numbers go with the next request.
-    pending_release: RefCell<Vec<HandleId>>,
-    lent: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
-    /// Typed arrays moved into shared memory, by id: the file descriptor the worker maps.
-    shared: RefCell<HashMap<BufferId, (std::rc::Weak<SharedBuffer>, i32)>>,
-    /// Arrays a request sent, kept alive (and their descriptors open) until it is answered.
-    holds: RefCell<Vec<(u64, Rc<SharedBuffer>)>>,
-    /// Shared arrays the Lisp dropped: the worker lets its mapping go (with the next request).
-    unmaps: RefCell<Vec<Val>>,
-    returned: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
-    stats: Cell<Stats>,
-    timing: Cell<bool>,
-    output: RefCell<Option<OutputHook>>,
-    /// The worker's `sys.stdout` was redirected by user code at its last reply (the Lisp's
-    /// printing then goes through Python, as on the embedded backend).
-    redirected: Cell<bool>,
-    /// Submitted requests not answered yet, oldest first.
-    inflight: RefCell<VecDeque<u64>>,
-    /// Their answers as they come, until the interop takes them.
-    answers: RefCell<Vec<(u64, Answer)>>,
-    /// The newest submitted request whose answer has been read: requests made from now on
-    /// never name it or an older one (they use the values), so the worker lets their kept
-    /// values go (each `run` says so).
-    acked: Cell<u64>,
-    /// The failure that made the worker skip requests was raised: `resume` goes out next.
-    resume_due: Cell<bool>,
-    /// Inside `(batch ...)`: submitted requests collect here as frames, to go out as one
-    /// message.
-    batch: RefCell<Vec<u8>>,
-    batch_depth: Cell<u32>,
-    max_inflight: usize,
-    submits: Cell<u32>,
-    /// The callback being served (its `seq`; 0: none): requests made inside it say so, and
-    /// the worker runs only those while it waits for the callback's return (requests sent
-    /// earlier, pipelined behind the call that called back, wait their turn).
-    within: Cell<i64>,
-}
-
 /// How a workers backend runs: its pool size, in-flight window and shared-memory threshold.
 #[derive(Clone, Copy, Debug)]
 pub struct Settings {
@@ -185,12 +143,151 @@ impl Settings {
     }
 }
 
+/// A failure of the bridge itself (not a Python exception), at step 0.
+fn failure(type_name: &str, message: String) -> Box<PyFailure> {
+    Box::new(PyFailure {
+        step: 0,
+        type_name: type_name.into(),
+        message,
+        exception: None,
+        interrupt: false,
+        lisp_error: None,
+    })
+}
+
+/// One worker of the pool: its process (when running) and what the host knows of it.
+pub(crate) struct Slot {
+    /// Its number (`with-worker n`): 0 is the home worker.
+    index: usize,
+    worker: RefCell<Option<Worker>>,
+    incarnation: Cell<u16>,
+    /// The Lisp side's handles to its objects: slots (reused, with generations, as on every
+    /// backend) holding the worker's handle numbers (never reused).
+    table: RefCell<HandleTable<u32>>,
+    /// Handles the Lisp side dropped; their numbers go with the next request.
+    pending_release: RefCell<Vec<HandleId>>,
+    /// Arrays a request sent, kept alive (and their descriptors open) until it is answered.
+    holds: RefCell<Vec<(u64, Rc<SharedBuffer>)>>,
+    /// Shared arrays this worker has mapped.
+    mapped: RefCell<HashSet<BufferId>>,
+    /// Shared arrays the Lisp dropped: the worker lets its mapping go (with the next request).
+    unmaps: RefCell<Vec<Val>>,
+    /// The worker's `sys.stdout` was redirected by user code at its last reply (the Lisp's
+    /// printing then goes through Python, as on the embedded backend).
+    redirected: Cell<bool>,
+    /// Submitted requests not answered yet, oldest first.
+    inflight: RefCell<VecDeque<u64>>,
+    /// The sizes of the big ones among them (over [`BIG_REQUEST`] bytes), and their sum: the
+    /// byte budget of the window.
+    sizes: RefCell<HashMap<u64, usize>>,
+    inflight_bytes: Cell<usize>,
+    /// The newest submitted request whose answer has been read: requests made from now on
+    /// never name it or an older one (they use the values), so the worker lets their kept
+    /// values go (each `run` says so).
+    acked: Cell<u64>,
+    /// The failure that made the worker skip requests was raised: `resume` goes out next.
+    resume_due: Cell<bool>,
+    /// Inside `(batch ...)`: submitted requests collect here as frames, to go out as one
+    /// message.
+    batch: RefCell<Vec<u8>>,
+    submits: Cell<u32>,
+    /// The callback being served (its `seq`; 0: none): requests made inside it say so, and
+    /// the worker runs only those while it waits for the callback's return (requests sent
+    /// earlier, pipelined behind the call that called back, wait their turn).
+    within: Cell<i64>,
+    /// Supervision: when the running incarnation started, restarts so far, and deaths in a
+    /// row soon after starting (the back-off before the next start grows with them).
+    started: Cell<Option<Instant>>,
+    restarts: Cell<u32>,
+    young_deaths: Cell<u32>,
+    died_at: Cell<Option<Instant>>,
+}
+
+impl Slot {
+    fn new(index: usize, backend: u32) -> Slot {
+        Slot {
+            index,
+            worker: RefCell::new(None),
+            incarnation: Cell::new(0),
+            table: RefCell::new(HandleTable::new(OwnerId {
+                backend,
+                worker: index as u16 + 1,
+                incarnation: 0,
+            })),
+            pending_release: RefCell::new(Vec::new()),
+            holds: RefCell::new(Vec::new()),
+            mapped: RefCell::new(HashSet::new()),
+            unmaps: RefCell::new(Vec::new()),
+            redirected: Cell::new(false),
+            inflight: RefCell::new(VecDeque::new()),
+            sizes: RefCell::new(HashMap::new()),
+            inflight_bytes: Cell::new(0),
+            acked: Cell::new(0),
+            resume_due: Cell::new(false),
+            batch: RefCell::new(Vec::new()),
+            submits: Cell::new(0),
+            within: Cell::new(0),
+            started: Cell::new(None),
+            restarts: Cell::new(0),
+            young_deaths: Cell::new(0),
+            died_at: Cell::new(None),
+        }
+    }
+
+    fn running(&self) -> bool {
+        self.worker.borrow().is_some()
+    }
+
+    fn pid(&self) -> i32 {
+        self.worker.borrow().as_ref().map_or(0, |w| w.pid())
+    }
+
+    /// The request was answered: it leaves the window.
+    fn left_window(&self, rid: u64) {
+        if let Some(n) = self.sizes.borrow_mut().remove(&rid) {
+            self.inflight_bytes
+                .set(self.inflight_bytes.get().saturating_sub(n));
+        }
+    }
+}
+
+pub struct WorkersBackend {
+    python: PathBuf,
+    backend_id: u32,
+    settings: Settings,
+    slots: Vec<Slot>,
+    next_rid: Cell<u64>,
+    lent: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
+    /// Typed arrays moved into shared memory, by id: the file descriptor workers map.
+    shared: RefCell<HashMap<BufferId, (std::rc::Weak<SharedBuffer>, i32)>>,
+    returned: RefCell<HashMap<BufferId, Rc<SharedBuffer>>>,
+    stats: Cell<Stats>,
+    timing: Cell<bool>,
+    output: RefCell<Option<OutputHook>>,
+    /// Answers to submitted requests as they come, until the interop takes them.
+    answers: RefCell<Vec<(u64, Answer)>>,
+    batch_depth: Cell<u32>,
+    /// Routing between the workers (see [`pool`]).
+    pool: pool::Routing,
+}
+
 /// Unanswered requests allowed by default (`--max-inflight`): enough to keep the worker busy
 /// while the Lisp side runs ahead, few enough that memory stays small.
 pub const DEFAULT_MAX_INFLIGHT: usize = 1024;
+/// The bytes of unanswered requests allowed per worker (big arguments copied into requests):
+/// past it the Lisp side waits, as past the window's count.
+pub const MAX_INFLIGHT_BYTES: usize = 64 << 20;
+/// Requests bigger than this count against [`MAX_INFLIGHT_BYTES`] (smaller ones are bounded
+/// well enough by the count).
+const BIG_REQUEST: usize = 4096;
 /// Requests queued while the worker is busy are written once this many wait (or bytes).
 const QUEUE_FRAMES: usize = 64;
 const QUEUE_BYTES: usize = 64 * 1024;
+/// A worker that dies within this long of starting died young: the next start waits, twice
+/// as long for each young death in a row (from [`BACKOFF_FIRST`] up to [`BACKOFF_MAX`]).
+const YOUNG: Duration = Duration::from_secs(2);
+const BACKOFF_FIRST: Duration = Duration::from_millis(50);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 /// The kinds of message a worker sends (docs/protocol.md §5).
 const KINDS: &[&str] = &[
@@ -204,103 +301,143 @@ const KINDS: &[&str] = &[
     "freed",
 ];
 
-/// A failure of the bridge itself (not a Python exception), at step 0.
-fn failure(type_name: &str, message: String) -> Box<PyFailure> {
-    Box::new(PyFailure {
-        step: 0,
-        type_name: type_name.into(),
-        message,
-        exception: None,
-        interrupt: false,
-        lisp_error: None,
-    })
-}
-
 impl WorkersBackend {
-    /// A backend whose worker starts with the first request.
+    /// A backend whose workers start with the first request each gets.
     pub fn start(python: PathBuf, settings: Settings) -> Result<WorkersBackend, String> {
-        let max_inflight = Some(settings.max_inflight);
         crate::bridge::interrupt::set_python_hook(interrupt_worker);
+        let backend_id = NEXT_OWNER.fetch_add(1, Ordering::Relaxed);
+        let settings = Settings {
+            workers: settings.workers.clamp(1, u16::MAX as usize - 1),
+            max_inflight: settings.max_inflight.max(1),
+            ..settings
+        };
         Ok(WorkersBackend {
             python,
-            backend_id: NEXT_OWNER.fetch_add(1, Ordering::Relaxed),
-            worker: RefCell::new(None),
-            incarnation: Cell::new(0),
+            backend_id,
+            slots: (0..settings.workers)
+                .map(|i| Slot::new(i, backend_id))
+                .collect(),
+            settings,
             next_rid: Cell::new(1),
-            table: RefCell::new(HandleTable::new(OwnerId::default())),
-            pending_release: RefCell::new(Vec::new()),
             lent: RefCell::new(HashMap::new()),
             shared: RefCell::new(HashMap::new()),
-            holds: RefCell::new(Vec::new()),
-            unmaps: RefCell::new(Vec::new()),
             returned: RefCell::new(HashMap::new()),
             stats: Cell::new(Stats::default()),
             timing: Cell::new(false),
             output: RefCell::new(None),
-            redirected: Cell::new(false),
-            inflight: RefCell::new(VecDeque::new()),
             answers: RefCell::new(Vec::new()),
-            acked: Cell::new(0),
-            resume_due: Cell::new(false),
-            batch: RefCell::new(Vec::new()),
             batch_depth: Cell::new(0),
-            max_inflight: max_inflight.unwrap_or(DEFAULT_MAX_INFLIGHT).max(1),
-            submits: Cell::new(0),
-            within: Cell::new(0),
+            pool: pool::Routing::default(),
         })
     }
 
-    fn owner(&self) -> OwnerId {
+    fn owner(&self, s: &Slot) -> OwnerId {
         OwnerId {
             backend: self.backend_id,
-            worker: 1,
-            incarnation: self.incarnation.get(),
+            worker: s.index as u16 + 1,
+            incarnation: s.incarnation.get(),
         }
     }
 
-    /// The running worker, started (or restarted) if needed.
-    fn ensure_worker(&self) -> Result<(), Box<PyFailure>> {
-        if self.worker.borrow().is_some() {
+    /// The slot a handle's object lives on (None: not one of this backend's).
+    fn slot_of_handle(&self, id: HandleId) -> Option<&Slot> {
+        if id.owner.backend != self.backend_id || id.owner.worker == 0 {
+            return None;
+        }
+        self.slots.get(id.owner.worker as usize - 1)
+    }
+
+    /// The running worker of `s`, started (or restarted) if needed.
+    fn ensure_worker(&self, s: &Slot) -> Result<(), Box<PyFailure>> {
+        if s.running() {
             return Ok(());
         }
-        let mut w = Worker::spawn(&self.python).map_err(|e| failure("WorkerDied", e))?;
-        self.incarnation.set(self.incarnation.get().wrapping_add(1));
-        *self.table.borrow_mut() = HandleTable::new(self.owner());
-        self.pending_release.borrow_mut().clear();
+        if let Some(wait) = self.backoff(s) {
+            std::thread::sleep(wait);
+        }
+        let tag = (s.index > 0).then_some(s.index);
+        let mut w = Worker::spawn(&self.python, tag).map_err(|e| failure("WorkerDied", e))?;
+        if s.started.get().is_some() {
+            s.restarts.set(s.restarts.get() + 1);
+        }
+        s.started.set(Some(Instant::now()));
+        s.incarnation.set(s.incarnation.get().wrapping_add(1));
+        *s.table.borrow_mut() = HandleTable::new(self.owner(s));
+        s.pending_release.borrow_mut().clear();
+        s.mapped.borrow_mut().clear();
+        s.acked.set(0);
         if self.output.borrow().is_some() {
             w.send(&Val::List(vec![Val::str("capture"), Val::Bool(true)]))
-                .map_err(|d| failure("WorkerDied", self.died_message(&d)))?;
+                .map_err(|d| failure("WorkerDied", self.died_message(s, &d)))?;
         }
-        *self.worker.borrow_mut() = Some(w);
+        *s.worker.borrow_mut() = Some(w);
+        if s.index > 0 {
+            self.pool_worker_started(s)?;
+        }
         Ok(())
     }
 
-    fn died_message(&self, d: &process::Died) -> String {
-        format!(
-            "the Python worker (worker 1, incarnation {}) died: {}; the next call starts a new one, and its old handles are stale",
-            self.incarnation.get(),
-            d.0
-        )
+    /// How long to wait before starting `s` again: nothing, unless it keeps dying young.
+    fn backoff(&self, s: &Slot) -> Option<Duration> {
+        let (Some(started), Some(died)) = (s.started.get(), s.died_at.get()) else {
+            return None;
+        };
+        if died.duration_since(started) >= YOUNG {
+            s.young_deaths.set(0);
+            return None;
+        }
+        let n = s.young_deaths.get();
+        s.young_deaths.set(n + 1);
+        let wait = BACKOFF_FIRST
+            .saturating_mul(1u32 << n.min(16))
+            .min(BACKOFF_MAX);
+        // Time already passed since the death counts.
+        wait.checked_sub(died.elapsed()).filter(|w| !w.is_zero())
     }
 
-    /// The worker is gone: forget it (the next request starts another).
-    fn lose_worker(&self, d: &process::Died) -> Box<PyFailure> {
-        let mut msg = self.died_message(d);
-        if self.worker.borrow().as_ref().is_some_and(|w| !w.answered) {
+    fn died_message(&self, s: &Slot, d: &process::Died) -> String {
+        let mut msg = format!(
+            "the Python worker (worker {}, incarnation {}) died: {}; the next call starts a new one, and its old handles are stale",
+            s.index,
+            s.incarnation.get(),
+            d.0
+        );
+        let young = s
+            .started
+            .get()
+            .is_some_and(|t| t.elapsed() < YOUNG && s.young_deaths.get() > 0);
+        if young {
+            msg.push_str(&format!(
+                " (it died {} times in a row soon after starting: the next start waits)",
+                s.young_deaths.get() + 1
+            ));
+        }
+        msg
+    }
+
+    /// The worker of `s` is gone: forget it (the next request to it starts another).
+    fn lose_worker(&self, s: &Slot, d: &process::Died) -> Box<PyFailure> {
+        let mut msg = self.died_message(s, d);
+        if s.worker.borrow().as_ref().is_some_and(|w| !w.answered) {
             // It never got as far as answering: most likely not a Python that can run it.
             msg.push_str(&format!(
                 " (it never answered: is {} a Python 3.8 or newer?)",
                 self.python.display()
             ));
         }
-        *self.worker.borrow_mut() = None;
-        self.pending_release.borrow_mut().clear();
-        self.batch.borrow_mut().clear();
-        self.resume_due.set(false);
-        self.holds.borrow_mut().clear();
-        self.unmaps.borrow_mut().clear();
-        // Every call in flight fails with it.
-        let lost: Vec<u64> = self.inflight.borrow_mut().drain(..).collect();
+        *s.worker.borrow_mut() = None;
+        s.died_at.set(Some(Instant::now()));
+        s.pending_release.borrow_mut().clear();
+        s.batch.borrow_mut().clear();
+        s.resume_due.set(false);
+        s.holds.borrow_mut().clear();
+        s.unmaps.borrow_mut().clear();
+        s.mapped.borrow_mut().clear();
+        s.sizes.borrow_mut().clear();
+        s.inflight_bytes.set(0);
+        self.pool.forget_slot(s.index);
+        // Every call in flight on it fails with it.
+        let lost: Vec<u64> = s.inflight.borrow_mut().drain(..).collect();
         let died = failure("WorkerDied", msg);
         self.answers
             .borrow_mut()
@@ -309,30 +446,30 @@ impl WorkersBackend {
     }
 
     /// Sends a message now (after the requests queued before it).
-    fn send(&self, v: &Val) -> Result<(), Box<PyFailure>> {
-        self.seal_batch()?;
-        let r = match self.worker.borrow_mut().as_mut() {
+    fn send(&self, s: &Slot, v: &Val) -> Result<(), Box<PyFailure>> {
+        self.seal_batch(s)?;
+        let r = match s.worker.borrow_mut().as_mut() {
             Some(w) => w.send(v),
             None => return Err(failure("WorkerDied", "no worker".into())),
         };
-        r.map_err(|d| self.lose_worker(&d))
+        r.map_err(|d| self.lose_worker(s, &d))
     }
 
     /// Queues a request (after `resume`, when a failure has been raised since the last one).
-    fn queue_request(&self, v: Val) -> Result<(), Box<PyFailure>> {
+    fn queue_request(&self, s: &Slot, v: Val) -> Result<(), Box<PyFailure>> {
         let mut pre = Vec::new();
-        if self.resume_due.replace(false) {
+        if s.resume_due.replace(false) {
             pre.push(Val::List(vec![Val::str("resume")]));
         }
         if self.next_rid.get().is_multiple_of(32) {
             self.sweep_shared();
         }
-        let unmaps = std::mem::take(&mut *self.unmaps.borrow_mut());
+        let unmaps = std::mem::take(&mut *s.unmaps.borrow_mut());
         if !unmaps.is_empty() {
             pre.push(Val::List(vec![Val::str("unmap"), Val::List(unmaps)]));
         }
         if self.batch_depth.get() > 0 {
-            let mut b = self.batch.borrow_mut();
+            let mut b = s.batch.borrow_mut();
             for m in pre.iter().chain([&v]) {
                 codec::frame_into(m, &mut b).map_err(|e| {
                     failure("RuntimeError", format!("cannot encode a request: {e}"))
@@ -340,63 +477,74 @@ impl WorkersBackend {
             }
             return Ok(());
         }
-        let r = match self.worker.borrow_mut().as_mut() {
+        let r = match s.worker.borrow_mut().as_mut() {
             Some(w) => pre.iter().chain([&v]).try_for_each(|m| w.queue(m)),
             None => return Err(failure("WorkerDied", "no worker".into())),
         };
-        r.map_err(|d| self.lose_worker(&d))
+        r.map_err(|d| self.lose_worker(s, &d))
     }
 
     /// The requests a batch collected, queued as one `batch` message.
-    fn seal_batch(&self) -> Result<(), Box<PyFailure>> {
-        let frames = std::mem::take(&mut *self.batch.borrow_mut());
+    fn seal_batch(&self, s: &Slot) -> Result<(), Box<PyFailure>> {
+        let frames = std::mem::take(&mut *s.batch.borrow_mut());
         if frames.is_empty() {
             return Ok(());
         }
         let msg = Val::List(vec![Val::str("batch"), Val::Bytes(frames)]);
-        let r = match self.worker.borrow_mut().as_mut() {
+        let r = match s.worker.borrow_mut().as_mut() {
             Some(w) => w.queue(&msg),
             None => return Err(failure("WorkerDied", "no worker".into())),
         };
-        r.map_err(|d| self.lose_worker(&d))
+        r.map_err(|d| self.lose_worker(s, &d))
     }
 
-    fn flush(&self) -> Result<(), Box<PyFailure>> {
-        self.seal_batch()?;
-        let r = match self.worker.borrow_mut().as_mut() {
+    fn flush(&self, s: &Slot) -> Result<(), Box<PyFailure>> {
+        self.seal_batch(s)?;
+        let r = match s.worker.borrow_mut().as_mut() {
             Some(w) => w.flush(),
             None => return Ok(()),
         };
-        r.map_err(|d| self.lose_worker(&d))
+        r.map_err(|d| self.lose_worker(s, &d))
     }
 
-    fn recv(&self) -> Result<Val, Box<PyFailure>> {
-        self.seal_batch()?;
-        let r = match self.worker.borrow_mut().as_mut() {
+    fn recv(&self, s: &Slot) -> Result<Val, Box<PyFailure>> {
+        self.seal_batch(s)?;
+        let r = match s.worker.borrow_mut().as_mut() {
             Some(w) => w.recv(),
             None => return Err(failure("WorkerDied", "no worker".into())),
         };
-        r.map_err(|d| self.lose_worker(&d))
+        r.map_err(|d| self.lose_worker(s, &d))
     }
 
-    fn handle_number(&self, id: HandleId) -> Result<u32, Box<PyFailure>> {
-        let owner = self.owner();
+    fn handle_number(&self, s: &Slot, id: HandleId) -> Result<u32, Box<PyFailure>> {
+        let owner = self.owner(s);
         if id.owner.backend != owner.backend {
             return Err(failure(
                 "RuntimeError",
                 format!("Python handle h{} belongs to another session", id.index),
             ));
         }
-        if id.owner.incarnation != owner.incarnation || self.worker.borrow().is_none() {
+        if id.owner.worker != owner.worker {
             return Err(failure(
                 "RuntimeError",
                 format!(
-                    "stale Python handle h{}: its worker died and was restarted",
-                    id.index
+                    "internal: Python handle h{} lives on worker {}, not {}",
+                    id.index,
+                    id.owner.worker.saturating_sub(1),
+                    s.index
                 ),
             ));
         }
-        match self.table.borrow().get(id) {
+        if id.owner.incarnation != owner.incarnation || !s.running() {
+            return Err(failure(
+                "RuntimeError",
+                format!(
+                    "stale Python handle h{}: its worker ({}) died and was restarted",
+                    id.index, s.index
+                ),
+            ));
+        }
+        match s.table.borrow().get(id) {
             Some(n) => Ok(*n),
             None => Err(failure(
                 "RuntimeError",
@@ -405,275 +553,23 @@ impl WorkersBackend {
         }
     }
 
-    fn handle_id(&self, n: u32) -> HandleId {
-        self.table.borrow_mut().insert(n)
+    fn handle_id(&self, s: &Slot, n: u32) -> HandleId {
+        s.table.borrow_mut().insert(n)
     }
 
     /// The worker numbers of the handles dropped since the last request, their slots freed.
-    fn take_releases(&self) -> Vec<Val> {
-        let ids = std::mem::take(&mut *self.pending_release.borrow_mut());
-        let mut t = self.table.borrow_mut();
+    fn take_releases(&self, s: &Slot) -> Vec<Val> {
+        let ids = std::mem::take(&mut *s.pending_release.borrow_mut());
+        let mut t = s.table.borrow_mut();
         ids.into_iter()
             .filter_map(|id| t.remove(id))
             .map(|n| Val::Int(n.into()))
             .collect()
     }
 
-    fn to_val(&self, v: &WireValue, depth: usize) -> Result<Val, Box<PyFailure>> {
-        if depth % 32 == 31 {
-            return crate::stack::guarded(|| self.to_val_here(v, depth));
-        }
-        self.to_val_here(v, depth)
-    }
-
-    fn to_val_here(&self, v: &WireValue, depth: usize) -> Result<Val, Box<PyFailure>> {
-        if depth > codec::MAX_DEPTH {
-            return Err(failure(
-                "RecursionError",
-                "a value nested deeper than 1000 levels cannot cross to Python".into(),
-            ));
-        }
-        let many = |items: &[WireValue]| -> Result<Vec<Val>, Box<PyFailure>> {
-            items.iter().map(|x| self.to_val(x, depth + 1)).collect()
-        };
-        Ok(match v {
-            WireValue::None => Val::None,
-            WireValue::Bool(b) => Val::Bool(*b),
-            WireValue::Int(i) => Val::Int(*i),
-            WireValue::BigInt(h) => Val::Big(h.clone()),
-            WireValue::Float(f) => Val::Float(*f),
-            WireValue::Str(s) => Val::Str(s.clone()),
-            WireValue::List(items) => Val::List(many(items)?),
-            WireValue::Tuple(items) => Val::Tuple(many(items)?),
-            WireValue::Dict(pairs) => Val::Dict(
-                pairs
-                    .iter()
-                    .map(|(k, x)| Ok((self.to_val(k, depth + 1)?, self.to_val(x, depth + 1)?)))
-                    .collect::<Result<_, Box<PyFailure>>>()?,
-            ),
-            WireValue::Handle(id) => Val::Handle(self.handle_number(*id)?),
-            WireValue::Callback(c) => Val::Callback(c.0),
-            WireValue::Step(i) => Val::Step(*i as u32),
-            WireValue::Pending(t) => Val::Pending(*t),
-            WireValue::Array(a) => {
-                let Some(b) = self.lent.borrow().get(&a.buffer).cloned() else {
-                    return Err(failure("RuntimeError", "a typed array was not lent".into()));
-                };
-                let shape = a.shape.clone().unwrap_or_else(|| vec![a.len]);
-                if let Some(fd) = self.share(&b) {
-                    self.holds
-                        .borrow_mut()
-                        .push((self.next_rid.get(), b.clone()));
-                    return Ok(Val::Shared {
-                        dtype: a.dtype.name().to_string(),
-                        shape,
-                        id: b.id().0,
-                        fd: fd as u32,
-                        bytes: b.byte_len() as u64,
-                        readonly: b.readonly(),
-                    });
-                }
-                // SAFETY: the buffer is alive (held in `lent`) and holds byte_len bytes.
-                let data = unsafe { std::slice::from_raw_parts(b.as_ptr(), b.byte_len()) }.to_vec();
-                Val::Array {
-                    dtype: a.dtype.name().to_string(),
-                    shape: a.shape.clone().unwrap_or_else(|| vec![a.len]),
-                    data,
-                }
-            }
-        })
-    }
-
-    fn value_of(&self, v: Val) -> WireValue {
-        // Decoded values nest at most codec::MAX_DEPTH deep; grow the stack as needed.
-        crate::stack::guarded(|| self.value_of_here(v))
-    }
-
-    fn value_of_here(&self, v: Val) -> WireValue {
-        match v {
-            Val::None => WireValue::None,
-            Val::Bool(b) => WireValue::Bool(b),
-            Val::Int(i) => WireValue::Int(i),
-            Val::Big(h) => WireValue::BigInt(h),
-            Val::Float(f) => WireValue::Float(f),
-            Val::Str(s) => WireValue::Str(s),
-            Val::Bytes(b) => {
-                WireValue::List(b.into_iter().map(|x| WireValue::Int(x.into())).collect())
-            }
-            Val::List(items) => {
-                WireValue::List(items.into_iter().map(|x| self.value_of(x)).collect())
-            }
-            Val::Tuple(items) => {
-                WireValue::Tuple(items.into_iter().map(|x| self.value_of(x)).collect())
-            }
-            Val::Dict(pairs) => WireValue::Dict(
-                pairs
-                    .into_iter()
-                    .map(|(k, x)| (self.value_of(k), self.value_of(x)))
-                    .collect(),
-            ),
-            Val::Handle(n) => WireValue::Handle(self.handle_id(n)),
-            Val::Callback(c) => WireValue::Callback(CallbackId(c)),
-            Val::Step(_) | Val::Pending(_) => WireValue::None,
-            Val::Array { dtype, shape, data } => self.array_result(&dtype, shape, data),
-            Val::Shared { id, shape, .. } => {
-                // One of ours, as it went (`->lisp` of an ndarray over its memory).
-                let b = self
-                    .shared
-                    .borrow()
-                    .get(&BufferId(id))
-                    .and_then(|(w, _)| w.upgrade());
-                match b {
-                    Some(b) => {
-                        let r = ArrayRef {
-                            buffer: b.id(),
-                            dtype: b.dtype(),
-                            len: b.len(),
-                            shape: (shape.len() > 1).then_some(shape),
-                        };
-                        self.returned.borrow_mut().insert(b.id(), b);
-                        WireValue::Array(r)
-                    }
-                    None => WireValue::None,
-                }
-            }
-        }
-    }
-
-    /// The descriptor of `b`'s shared memory, moving it there first (None: it cannot move,
-    /// and is copied instead).
-    fn share(&self, b: &Rc<SharedBuffer>) -> Option<i32> {
-        if let Some((w, fd)) = self.shared.borrow().get(&b.id()) {
-            if w.strong_count() > 0 {
-                return Some(*fd);
-            }
-        }
-        let fd = shm::share(b).ok()?;
-        self.shared
-            .borrow_mut()
-            .insert(b.id(), (Rc::downgrade(b), fd));
-        Some(fd)
-    }
-
-    /// Shared arrays dropped since the last look: their ids, for the worker to unmap.
-    fn sweep_shared(&self) {
-        let mut shared = self.shared.borrow_mut();
-        if shared.is_empty() {
-            return;
-        }
-        let dead: Vec<BufferId> = shared
-            .iter()
-            .filter(|(_, (w, _))| w.strong_count() == 0)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in dead {
-            shared.remove(&id);
-            self.unmaps.borrow_mut().push(Val::Int(id.0 as i64));
-        }
-    }
-
-    /// The request `rid` (and every one before it) was answered: its arrays may go.
-    fn answered(&self, rid: u64) {
-        let mut holds = self.holds.borrow_mut();
-        if !holds.is_empty() {
-            holds.retain(|(r, _)| *r > rid);
-        }
-    }
-
-    /// An array the worker sent (`->lisp` of an ndarray): a new typed array with its data.
-    fn array_result(&self, dtype: &str, shape: Vec<usize>, data: Vec<u8>) -> WireValue {
-        let Some(dt) = DType::from_name(dtype) else {
-            return WireValue::None;
-        };
-        let len = data.len() / dt.size().max(1);
-        let Ok(b) = SharedBuffer::try_zeroed(dt, len) else {
-            return WireValue::None;
-        };
-        // SAFETY: the new buffer holds len * size >= data.len() bytes.
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), b.as_ptr(), len * dt.size()) };
-        let b = Rc::new(b);
-        let r = ArrayRef {
-            buffer: b.id(),
-            dtype: dt,
-            len,
-            shape: (shape.len() > 1).then_some(shape),
-        };
-        self.returned.borrow_mut().insert(b.id(), b);
-        WireValue::Array(r)
-    }
-
-    fn steps_of(&self, req: &ChainRequest) -> Result<Val, Box<PyFailure>> {
-        Ok(Val::List(
-            req.steps
-                .iter()
-                .map(|s| self.step_val(s))
-                .collect::<Result<_, _>>()?,
-        ))
-    }
-
-    fn step_val(&self, s: &Step) -> Result<Val, Box<PyFailure>> {
-        let w = |v: &WireValue| self.to_val(v, 0);
-        let ws = |vs: &[WireValue]| -> Result<Val, Box<PyFailure>> {
-            Ok(Val::List(vs.iter().map(w).collect::<Result<_, _>>()?))
-        };
-        let op = |name: &str, mut rest: Vec<Val>| {
-            rest.insert(0, Val::str(name));
-            Val::List(rest)
-        };
-        let pairs = |ps: &[(WireValue, WireValue)]| -> Result<Val, Box<PyFailure>> {
-            Ok(Val::List(
-                ps.iter()
-                    .map(|(k, v)| Ok(Val::List(vec![w(k)?, w(v)?])))
-                    .collect::<Result<_, Box<PyFailure>>>()?,
-            ))
-        };
-        Ok(match s {
-            Step::Import(n) => op("import", vec![Val::str(n)]),
-            Step::GetAttr(t, n) => op("getattr", vec![w(t)?, Val::str(n)]),
-            Step::Call(t, args, kwargs) => op(
-                "call",
-                vec![
-                    w(t)?,
-                    ws(args)?,
-                    Val::List(
-                        kwargs
-                            .iter()
-                            .map(|(k, v)| Ok(Val::List(vec![Val::str(k), w(v)?])))
-                            .collect::<Result<_, Box<PyFailure>>>()?,
-                    ),
-                ],
-            ),
-            Step::GetItem(t, k) => op("getitem", vec![w(t)?, w(k)?]),
-            Step::SetAttr(t, n, v) => op("setattr", vec![w(t)?, Val::str(n), w(v)?]),
-            Step::Eval(src) => op("eval", vec![Val::str(src)]),
-            Step::Exec(src) => op("exec", vec![Val::str(src)]),
-            Step::Await(x) => op("await", vec![w(x)?]),
-            Step::Iter(x) => op("iter", vec![w(x)?]),
-            Step::Take(x, n) => op("take", vec![w(x)?, Val::Int(*n as i64)]),
-            Step::ToLisp(x) => op("tolisp", vec![w(x)?]),
-            Step::AsHandle(x) => op("ashandle", vec![w(x)?]),
-            Step::Builtin(n) => op("builtin", vec![Val::str(n)]),
-            Step::MakeException(c, m) => op("mkexc", vec![Val::str(c), Val::str(m)]),
-            Step::IsIterator(x) => op("isiter", vec![w(x)?]),
-            Step::LazySeq(o, args) => op("lazy", vec![Val::str(o.name()), ws(args)?]),
-            Step::Throwable(x) => op("throwable", vec![w(x)?]),
-            Step::Binary(o, a, b) => op("binary", vec![Val::str(binary_name(*o)), w(a)?, w(b)?]),
-            Step::Compare(c, vs) => op("compare", vec![Val::str(compare_name(*c)), ws(vs)?]),
-            Step::Unary(u, a) => op("unary", vec![Val::str(unary_name(*u)), w(a)?]),
-            Step::SetItem(t, k, v) => op("setitem", vec![w(t)?, w(k)?, w(v)?]),
-            Step::DelItem(t, k) => op("delitem", vec![w(t)?, w(k)?]),
-            Step::DelAttr(t, n) => op("delattr", vec![w(t)?, Val::str(n)]),
-            Step::Len(t) => op("len", vec![w(t)?]),
-            Step::Contains(c, x) => op("contains", vec![w(c)?, w(x)?]),
-            Step::Assoc(t, ps) => op("assoc", vec![w(t)?, pairs(ps)?]),
-            Step::Dissoc(t, ks) => op("dissoc", vec![w(t)?, ws(ks)?]),
-            Step::Conj(t, xs) => op("conj", vec![w(t)?, ws(xs)?]),
-        })
-    }
-
     /// The `run` message for a request (`keep`: the worker keeps its value for later requests).
-    fn run_message(&self, rid: u64, steps: Val, mode: ResultMode, keep: bool) -> Val {
-        let releases = self.take_releases();
+    fn run_message(&self, s: &Slot, rid: u64, steps: Val, mode: ResultMode, keep: bool) -> Val {
+        let releases = self.take_releases(s);
         let mode = Val::str(match mode {
             ResultMode::Auto => "auto",
             ResultMode::Handle => "handle",
@@ -687,10 +583,10 @@ impl WorkersBackend {
             steps,
             Val::List(releases),
             Val::Bool(keep),
-            Val::Int(self.acked.get() as i64),
+            Val::Int(s.acked.get() as i64),
         ];
-        if self.within.get() != 0 {
-            msg.push(Val::Int(self.within.get()));
+        if s.within.get() != 0 {
+            msg.push(Val::Int(s.within.get()));
         }
         Val::List(msg)
     }
@@ -701,24 +597,27 @@ impl WorkersBackend {
         rid
     }
 
-    /// Sends a run request and waits for its answer, serving callbacks and output meanwhile.
+    /// Runs a request on worker `s` and waits for its answer, serving callbacks and output
+    /// meanwhile.
     fn run(
         &self,
-        steps: Val,
-        mode: ResultMode,
+        s: &Slot,
+        req: &ChainRequest,
         host: &mut dyn CallbackHost,
     ) -> Result<WireValue, Box<PyFailure>> {
         let started = Instant::now();
+        self.ensure_worker(s)?;
+        let steps = self.steps_of(s, req)?;
         let rid = self.new_rid();
-        let msg = self.run_message(rid, steps, mode, false);
-        self.queue_request(msg)?;
-        let r = self.wait_for(rid, host);
-        let mut s = self.stats.get();
-        s.requests += 1;
+        let msg = self.run_message(s, rid, steps, req.mode, false);
+        self.queue_request(s, msg)?;
+        let r = self.wait_for(s, rid, host).map(|v| self.value_of(s, v));
+        let mut st = self.stats.get();
+        st.requests += 1;
         if self.timing.get() {
-            s.python_nanos += started.elapsed().as_nanos() as u64;
+            st.python_nanos += started.elapsed().as_nanos() as u64;
         }
-        self.stats.set(s);
+        self.stats.set(st);
         self.lent.borrow_mut().clear();
         r
     }
@@ -728,82 +627,100 @@ impl WorkersBackend {
     /// and never inside a batch.
     fn submit_request(
         &self,
+        s: &Slot,
         req: &ChainRequest,
         host: &mut dyn CallbackHost,
     ) -> Result<u64, Box<PyFailure>> {
-        // Backpressure: at most max_inflight unanswered.
+        // Backpressure: at most max_inflight (and MAX_INFLIGHT_BYTES) unanswered.
         loop {
             let oldest = {
-                let f = self.inflight.borrow();
-                (f.len() >= self.max_inflight)
+                let f = s.inflight.borrow();
+                (f.len() >= self.settings.max_inflight
+                    || s.inflight_bytes.get() > MAX_INFLIGHT_BYTES)
                     .then(|| f.front().copied())
                     .flatten()
             };
             match oldest {
-                Some(t) => self.wait(Some(t), host),
+                Some(t) => self.wait_answers(s, Some(t), host),
                 None => break,
             }
         }
-        self.ensure_worker()?;
-        let steps = self.steps_of(req)?;
+        self.ensure_worker(s)?;
+        let steps = self.steps_of(s, req)?;
         let rid = self.new_rid();
-        let msg = self.run_message(rid, steps, req.mode, true);
-        self.queue_request(msg)?;
+        let msg = self.run_message(s, rid, steps, req.mode, true);
+        let before = self.queued_bytes(s);
+        self.queue_request(s, msg)?;
+        let size = self.queued_bytes(s).saturating_sub(before);
+        if size > BIG_REQUEST {
+            s.sizes.borrow_mut().insert(rid, size);
+            s.inflight_bytes.set(s.inflight_bytes.get() + size);
+        }
         self.lent.borrow_mut().clear();
-        self.inflight.borrow_mut().push_back(rid);
-        let mut s = self.stats.get();
-        s.requests += 1;
-        self.stats.set(s);
+        s.inflight.borrow_mut().push_back(rid);
+        self.pool.submitted(rid, s.index);
+        let mut st = self.stats.get();
+        st.requests += 1;
+        self.stats.set(st);
         if self.batch_depth.get() > 0 {
             return Ok(rid);
         }
-        let (frames, bytes) = self.queued();
+        let (frames, bytes) = self.queued(s);
         // Sent and unanswered: the worker is busy with those (a `resume` before a request
         // makes this an underestimate: the queue is then written sooner).
-        let busy = self.inflight.borrow().len().saturating_sub(frames);
+        let busy = s.inflight.borrow().len().saturating_sub(frames);
         if busy == 0 || frames >= QUEUE_FRAMES || bytes >= QUEUE_BYTES {
-            self.flush()?;
+            self.flush(s)?;
         } else {
-            let n = self.submits.get().wrapping_add(1);
-            self.submits.set(n);
+            let n = s.submits.get().wrapping_add(1);
+            s.submits.set(n);
             if n.is_multiple_of(16) {
                 // Read what has come (answers, callbacks): the worker may be done.
-                self.pump(host)?;
-                let (frames, _) = self.queued();
-                if self.inflight.borrow().len() <= frames {
-                    self.flush()?;
+                self.pump(s, host)?;
+                let (frames, _) = self.queued(s);
+                if s.inflight.borrow().len() <= frames {
+                    self.flush(s)?;
                 }
             }
         }
         Ok(rid)
     }
 
-    fn queued(&self) -> (usize, usize) {
-        self.worker.borrow().as_ref().map_or((0, 0), |w| w.queued())
+    fn queued(&self, s: &Slot) -> (usize, usize) {
+        s.worker.borrow().as_ref().map_or((0, 0), |w| w.queued())
     }
 
-    /// Handles the messages that have come, without waiting.
-    fn pump(&self, host: &mut dyn CallbackHost) -> Result<(), Box<PyFailure>> {
+    /// Bytes queued for `s` and not written yet (in a batch: the batch's).
+    fn queued_bytes(&self, s: &Slot) -> usize {
+        if self.batch_depth.get() > 0 {
+            s.batch.borrow().len()
+        } else {
+            self.queued(s).1
+        }
+    }
+
+    /// Handles the messages that have come from `s`, without waiting.
+    fn pump(&self, s: &Slot, host: &mut dyn CallbackHost) -> Result<(), Box<PyFailure>> {
         loop {
-            let r = match self.worker.borrow_mut().as_mut() {
+            let r = match s.worker.borrow_mut().as_mut() {
                 Some(w) => w.try_recv(),
                 None => return Ok(()),
             };
-            match r.map_err(|d| self.lose_worker(&d))? {
+            match r.map_err(|d| self.lose_worker(s, &d))? {
                 Some(msg) => {
-                    self.on_message(msg, host, None)?;
+                    self.on_message(s, msg, host, None)?;
                 }
                 None => return Ok(()),
             }
         }
     }
 
-    /// Reads until `ticket` (or every submitted request) is answered; a worker that dies
-    /// fails them all (their answers say so).
-    fn wait_answers(&self, ticket: Option<u64>, host: &mut dyn CallbackHost) {
+    /// Reads from `s` until `ticket` (or every request submitted to it) is answered; a worker
+    /// that dies fails them all (their answers say so).
+    fn wait_answers(&self, s: &Slot, ticket: Option<u64>, host: &mut dyn CallbackHost) {
         loop {
             let waiting = {
-                let f = self.inflight.borrow();
+                let f = s.inflight.borrow();
                 match ticket {
                     Some(t) => f.contains(&t),
                     None => !f.is_empty(),
@@ -813,12 +730,12 @@ impl WorkersBackend {
                 return;
             }
             let r = self
-                .recv_waiting()
-                .and_then(|msg| self.on_message(msg, host, None));
+                .recv_waiting(s)
+                .and_then(|msg| self.on_message(s, msg, host, None));
             if let Err(f) = r {
                 // Not a death (that answered everything in flight): a protocol failure. The
                 // calls in flight cannot be trusted to be answered: fail them.
-                let lost: Vec<u64> = self.inflight.borrow_mut().drain(..).collect();
+                let lost: Vec<u64> = s.inflight.borrow_mut().drain(..).collect();
                 self.answers
                     .borrow_mut()
                     .extend(lost.into_iter().map(|t| (t, Answer::Failed(f.clone()))));
@@ -826,37 +743,51 @@ impl WorkersBackend {
         }
     }
 
-    /// The next message, waiting for it as a request's reply is waited for (Ctrl-C goes to
-    /// the worker meanwhile).
-    fn recv_waiting(&self) -> Result<Val, Box<PyFailure>> {
-        let pid = self.worker.borrow().as_ref().map_or(0, |w| w.pid());
-        let was_running = RUNNING_PID.swap(pid, Ordering::SeqCst);
+    /// The next message from `s`, waiting for it as a request's reply is waited for (Ctrl-C
+    /// goes to that worker meanwhile).
+    fn recv_waiting(&self, s: &Slot) -> Result<Val, Box<PyFailure>> {
+        // The Lisp side is about to block: what is queued for the other workers goes out
+        // first, so that they work meanwhile.
+        if self.slots.len() > 1 && self.batch_depth.get() == 0 {
+            for other in &self.slots {
+                if other.index != s.index && self.queued(other).0 > 0 {
+                    let _ = self.flush(other);
+                }
+            }
+        }
+        let was_running = RUNNING_PID.swap(s.pid(), Ordering::SeqCst);
         let was_in_python = IN_PYTHON.swap(true, Ordering::Relaxed);
-        let msg = self.recv();
+        let msg = self.recv(s);
         IN_PYTHON.store(was_in_python, Ordering::Relaxed);
         RUNNING_PID.store(was_running, Ordering::SeqCst);
         msg
     }
 
-    /// Reads messages until the answer to `rid`.
-    fn wait_for(&self, rid: u64, host: &mut dyn CallbackHost) -> Result<WireValue, Box<PyFailure>> {
+    /// Reads messages from `s` until the answer to `rid` (its value as the worker sent it).
+    fn wait_for(
+        &self,
+        s: &Slot,
+        rid: u64,
+        host: &mut dyn CallbackHost,
+    ) -> Result<Val, Box<PyFailure>> {
         loop {
-            let msg = self.recv_waiting()?;
-            if let Some(r) = self.on_message(msg, host, Some(rid))? {
+            let msg = self.recv_waiting(s)?;
+            if let Some(r) = self.on_message(s, msg, host, Some(rid))? {
                 return r;
             }
         }
     }
 
-    /// Acts on one message from the worker: the answer to `want` is returned; answers to
+    /// Acts on one message from `s`: the answer to `want` is returned (as sent); answers to
     /// submitted requests are kept for the interop; callbacks are served, output forwarded.
     #[allow(clippy::type_complexity)]
     fn on_message(
         &self,
+        s: &Slot,
         msg: Val,
         host: &mut dyn CallbackHost,
         want: Option<u64>,
-    ) -> Result<Option<Result<WireValue, Box<PyFailure>>>, Box<PyFailure>> {
+    ) -> Result<Option<Result<Val, Box<PyFailure>>>, Box<PyFailure>> {
         let items = msg.items();
         let named = items.first().and_then(Val::as_str).unwrap_or("");
         let kind: &'static str = KINDS.iter().find(|k| **k == named).copied().unwrap_or("?");
@@ -866,33 +797,34 @@ impl WorkersBackend {
                 let answer = match kind {
                     "result" | "meta-result" => {
                         if kind == "result" {
-                            self.note_flags(items.get(3));
+                            self.note_flags(s, items.get(3));
                         }
                         let Val::List(mut items) = msg else {
                             unreachable!("items() of a non-list is empty")
                         };
-                        Ok(self.value_of(items.swap_remove(2)))
+                        Ok(items.swap_remove(2))
                     }
                     "error" => {
-                        self.note_flags(items.get(8));
-                        Err(self.error_of(items))
+                        self.note_flags(s, items.get(8));
+                        Err(self.error_of(s, items))
                     }
                     _ => Err(failure("Skipped", "not run: an earlier call failed".into())),
                 };
                 if let Some(r) = rid {
-                    self.answered(r);
+                    self.answered(s, r);
                 }
                 if rid.is_some() && rid == want {
                     return Ok(Some(answer));
                 }
                 let t = rid.unwrap_or(u64::MAX);
-                let pos = self.inflight.borrow().iter().position(|x| *x == t);
+                let pos = s.inflight.borrow().iter().position(|x| *x == t);
                 match pos {
                     Some(i) => {
-                        self.inflight.borrow_mut().remove(i);
-                        self.acked.set(self.acked.get().max(t));
+                        s.inflight.borrow_mut().remove(i);
+                        s.left_window(t);
+                        s.acked.set(s.acked.get().max(t));
                         let a = match answer {
-                            Ok(v) => Answer::Value(v),
+                            Ok(v) => Answer::Value(self.value_of(s, v)),
                             Err(f) if f.type_name == "Skipped" && kind == "skipped" => {
                                 Answer::Skipped
                             }
@@ -908,7 +840,7 @@ impl WorkersBackend {
                     }
                 }
             }
-            "callback" => self.serve_callback(items, host)?,
+            "callback" => self.serve_callback(s, items, host)?,
             "output" => {
                 let stream = match items.get(1).and_then(Val::as_int) {
                     Some(2) => Stream::Stderr,
@@ -944,19 +876,19 @@ impl WorkersBackend {
     }
 
     /// The flags a reply ends with (docs/protocol.md §5): bit 0, stdout redirected.
-    fn note_flags(&self, flags: Option<&Val>) {
+    fn note_flags(&self, s: &Slot, flags: Option<&Val>) {
         let bits = flags.and_then(Val::as_int).unwrap_or(0);
-        self.redirected.set(bits & 1 != 0);
+        s.redirected.set(bits & 1 != 0);
     }
 
-    fn error_of(&self, items: &[Val]) -> Box<PyFailure> {
+    fn error_of(&self, s: &Slot, items: &[Val]) -> Box<PyFailure> {
         let text = |i: usize| items.get(i).and_then(Val::as_str).unwrap_or("").to_string();
         Box::new(PyFailure {
             step: items.get(2).and_then(Val::as_int).unwrap_or(0).max(0) as usize,
             type_name: text(3),
             message: text(4),
             exception: match items.get(5) {
-                Some(Val::Handle(n)) => Some(self.handle_id(*n)),
+                Some(Val::Handle(n)) => Some(self.handle_id(s, *n)),
                 _ => None,
             },
             interrupt: matches!(items.get(6), Some(Val::Bool(true))),
@@ -966,11 +898,12 @@ impl WorkersBackend {
 
     fn serve_callback(
         &self,
+        s: &Slot,
         items: &[Val],
         host: &mut dyn CallbackHost,
     ) -> Result<(), Box<PyFailure>> {
         // Python may have redirected stdout around the call (the Lisp prints into it then).
-        self.note_flags(items.get(5));
+        self.note_flags(s, items.get(5));
         let seq = items.get(1).cloned().unwrap_or(Val::None);
         let id = CallbackId(items.get(2).and_then(Val::as_int).unwrap_or(0) as u32);
         let args: Vec<WireValue> = items
@@ -979,7 +912,7 @@ impl WorkersBackend {
                 a.items()
                     .iter()
                     .cloned()
-                    .map(|v| self.value_of(v))
+                    .map(|v| self.value_of(s, v))
                     .collect()
             })
             .unwrap_or_default();
@@ -992,28 +925,31 @@ impl WorkersBackend {
                         let p = p.items();
                         Some((
                             p.first()?.as_str()?.to_string(),
-                            self.value_of(p.get(1)?.clone()),
+                            self.value_of(s, p.get(1)?.clone()),
                         ))
                     })
                     .collect()
             })
             .unwrap_or_default();
-        // The requests in flight now cannot be answered before this callback returns (the
-        // one calling back runs, the later ones wait behind it): while the Lisp function
-        // runs, only the requests it makes itself are waited for.
-        let outer = std::mem::take(&mut *self.inflight.borrow_mut());
-        let within = self
+        // The requests in flight on this worker cannot be answered before this callback
+        // returns (the one calling back runs, the later ones wait behind it): while the Lisp
+        // function runs, only the requests it makes itself are waited for there. Its calls go
+        // to this worker unless they are pinned elsewhere.
+        let outer = std::mem::take(&mut *s.inflight.borrow_mut());
+        let within = s
             .within
             .replace(items.get(1).and_then(Val::as_int).unwrap_or(0));
+        let pinned = self.pool.enter_callback(s.index);
         let called = host.call(id, args, kwargs);
-        self.within.set(within);
+        self.pool.leave_callback(pinned);
+        s.within.set(within);
         {
             // Its own requests were sent before the return: they are answered first.
-            let mut f = self.inflight.borrow_mut();
+            let mut f = s.inflight.borrow_mut();
             f.extend(outer);
         }
         let reply = match called {
-            Ok(v) => match self.to_val(&v, 0) {
+            Ok(v) => match self.to_val(s, &v, 0) {
                 Ok(v) => vec![Val::Bool(true), v],
                 Err(f) => vec![
                     Val::Bool(false),
@@ -1030,7 +966,7 @@ impl WorkersBackend {
             ],
             Err(CallbackFailure::Python(h)) => vec![
                 Val::Bool(false),
-                match self.handle_number(h) {
+                match self.handle_number(s, h) {
                     Ok(n) => Val::List(vec![Val::str("python"), Val::str(""), Val::Handle(n)]),
                     Err(f) => Val::List(vec![Val::str("lisp"), Val::Str(f.message), Val::None]),
                 },
@@ -1042,22 +978,55 @@ impl WorkersBackend {
         };
         let mut msg = vec![Val::str("return"), seq];
         msg.extend(reply);
-        self.send(&Val::List(msg))
+        self.send(s, &Val::List(msg))
     }
 
-    fn meta(&self, op: &str, h: HandleId, arg: Val) -> Option<WireValue> {
-        let n = self.handle_number(h).ok()?;
+    /// A meta question to worker `s` about `subject` (a handle, a pending ticket, or none),
+    /// waited for: its answer as the worker sent it.
+    fn meta_raw(
+        &self,
+        s: &Slot,
+        op: &str,
+        subject: Val,
+        arg: Val,
+        host: &mut dyn CallbackHost,
+    ) -> Result<Val, Box<PyFailure>> {
+        self.ensure_worker(s)?;
         let rid = self.new_rid();
-        self.send(&Val::List(vec![
-            Val::str("meta"),
-            Val::Int(rid as i64),
-            Val::str(op),
-            Val::Handle(n),
-            arg,
-        ]))
-        .ok()?;
-        let mut host = NoCallbacks;
-        self.wait_for(rid, &mut host).ok()
+        self.send(
+            s,
+            &Val::List(vec![
+                Val::str("meta"),
+                Val::Int(rid as i64),
+                Val::str(op),
+                subject,
+                arg,
+            ]),
+        )?;
+        self.wait_for(s, rid, host)
+    }
+
+    /// A meta question about a handle (describe, format, mro, dir).
+    fn meta(&self, op: &str, h: HandleId, arg: Val) -> Option<WireValue> {
+        let s = self.slot_of_handle(h)?;
+        let n = self.handle_number(s, h).ok()?;
+        let v = self
+            .meta_raw(s, op, Val::Handle(n), arg, &mut NoCallbacks)
+            .ok()?;
+        Some(self.value_of(s, v))
+    }
+
+    fn names(&self, op: &str, h: HandleId) -> Vec<String> {
+        match self.meta(op, h, Val::None) {
+            Some(WireValue::List(items)) => items
+                .into_iter()
+                .filter_map(|v| match v {
+                    WireValue::Str(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -1079,53 +1048,20 @@ impl CallbackHost for NoCallbacks {
     fn release_callback(&mut self, _: CallbackId) {}
 }
 
-fn binary_name(o: BinaryOp) -> &'static str {
-    match o {
-        BinaryOp::Add => "add",
-        BinaryOp::Sub => "sub",
-        BinaryOp::Mul => "mul",
-        BinaryOp::TrueDiv => "truediv",
-        BinaryOp::FloorDiv => "floordiv",
-        BinaryOp::Mod => "mod",
-        BinaryOp::Pow => "pow",
-        BinaryOp::MatMul => "matmul",
-        BinaryOp::BitAnd => "and",
-        BinaryOp::BitOr => "or",
-        BinaryOp::BitXor => "xor",
-        BinaryOp::LShift => "lshift",
-        BinaryOp::RShift => "rshift",
-    }
-}
-
-fn compare_name(c: Comparison) -> &'static str {
-    match c {
-        Comparison::Eq => "eq",
-        Comparison::Ne => "ne",
-        Comparison::Lt => "lt",
-        Comparison::Le => "le",
-        Comparison::Gt => "gt",
-        Comparison::Ge => "ge",
-        Comparison::Is => "is",
-    }
-}
-
-fn unary_name(u: UnaryOp) -> &'static str {
-    match u {
-        UnaryOp::Neg => "neg",
-        UnaryOp::Invert => "invert",
-        UnaryOp::Truthy => "truthy",
-    }
-}
-
 impl Backend for WorkersBackend {
     fn execute(
         &self,
         req: &ChainRequest,
         host: &mut dyn CallbackHost,
     ) -> Result<WireValue, Box<PyFailure>> {
-        self.ensure_worker()?;
-        let steps = self.steps_of(req)?;
-        self.run(steps, req.mode, host)
+        let (target, req) = self.route(req, host)?;
+        let s = &self.slots[target];
+        let r = self.run(s, &req, host);
+        self.after_call();
+        if r.is_ok() {
+            self.broadcast_exec(s, &req, host)?;
+        }
+        r
     }
 
     fn call_handle(
@@ -1150,35 +1086,84 @@ impl Backend for WorkersBackend {
         req: &ChainRequest,
         host: &mut dyn CallbackHost,
     ) -> Option<Result<u64, Box<PyFailure>>> {
-        Some(self.submit_request(req, host))
+        let r = self
+            .route(req, host)
+            .and_then(|(target, req)| self.submit_request(&self.slots[target], &req, host));
+        self.after_call();
+        Some(r)
     }
 
     fn wait(&self, ticket: Option<u64>, host: &mut dyn CallbackHost) {
-        self.wait_answers(ticket, host);
+        match ticket {
+            Some(t) => {
+                if let Some(s) = self.slot_of_ticket(t) {
+                    self.wait_answers(s, Some(t), host);
+                }
+            }
+            None => {
+                for s in &self.slots {
+                    self.wait_answers(s, None, host);
+                }
+            }
+        }
+    }
+
+    fn answered_before(&self, ticket: u64) -> bool {
+        self.slots.len() == 1
+            || self
+                .slots
+                .iter()
+                .all(|s| s.inflight.borrow().iter().all(|t| *t >= ticket))
+    }
+
+    fn wait_before(&self, ticket: u64, host: &mut dyn CallbackHost) {
+        for s in &self.slots {
+            loop {
+                let earlier = s
+                    .inflight
+                    .borrow()
+                    .iter()
+                    .copied()
+                    .filter(|t| *t < ticket)
+                    .max();
+                match earlier {
+                    Some(t) => self.wait_answers(s, Some(t), host),
+                    None => break,
+                }
+            }
+        }
     }
 
     fn take_answers(&self) -> Vec<(u64, Answer)> {
-        std::mem::take(&mut *self.answers.borrow_mut())
+        let answers = std::mem::take(&mut *self.answers.borrow_mut());
+        for (t, _) in &answers {
+            self.pool.answered(*t);
+        }
+        answers
     }
 
     fn in_flight(&self) -> bool {
-        !self.inflight.borrow().is_empty()
+        self.slots.iter().any(|s| !s.inflight.borrow().is_empty())
     }
 
     fn resume(&self) {
-        if self.worker.borrow().is_some() {
-            self.resume_due.set(true);
+        for s in &self.slots {
+            if s.running() {
+                s.resume_due.set(true);
+            }
         }
     }
 
     fn interrupt_in_flight(&self) {
-        if self.inflight.borrow().is_empty() {
-            return;
-        }
-        if let Some(w) = self.worker.borrow().as_ref() {
-            // Its own PID only; a worker between requests drops the signal.
-            // SAFETY: kill of our own child, which is reaped only after it ends.
-            unsafe { libc::kill(w.pid(), libc::SIGINT) };
+        for s in &self.slots {
+            if s.inflight.borrow().is_empty() {
+                continue;
+            }
+            if let Some(w) = s.worker.borrow().as_ref() {
+                // Its own PID only; a worker between requests drops the signal.
+                // SAFETY: kill of our own child, which is reaped only after it ends.
+                unsafe { libc::kill(w.pid(), libc::SIGINT) };
+            }
         }
     }
 
@@ -1190,13 +1175,34 @@ impl Backend for WorkersBackend {
         let d = self.batch_depth.get().saturating_sub(1);
         self.batch_depth.set(d);
         if d == 0 {
-            let _ = self.flush();
+            for s in &self.slots {
+                let _ = self.flush(s);
+            }
         }
     }
 
+    fn worker_count(&self) -> Option<usize> {
+        Some(self.slots.len())
+    }
+
+    fn pin_worker(&self, w: Option<usize>) -> Option<usize> {
+        self.pin(w)
+    }
+
+    fn worker_rows(&self) -> Vec<WorkerRow> {
+        self.rows()
+    }
+
     fn release(&self, h: HandleId) {
-        if h.owner == self.owner() {
-            self.pending_release.borrow_mut().push(h);
+        if let Some(s) = self.slot_of_handle(h) {
+            if h.owner == self.owner(s) {
+                s.pending_release.borrow_mut().push(h);
+            }
+            for c in self.pool.released(h) {
+                if let Some(cs) = self.slot_of_handle(c) {
+                    cs.pending_release.borrow_mut().push(c);
+                }
+            }
         }
     }
 
@@ -1252,20 +1258,31 @@ impl Backend for WorkersBackend {
     }
 
     fn live_handles(&self) -> usize {
-        self.table
-            .borrow()
-            .live()
-            .saturating_sub(self.pending_release.borrow().len())
+        self.slots
+            .iter()
+            .map(|s| {
+                s.table
+                    .borrow()
+                    .live()
+                    .saturating_sub(s.pending_release.borrow().len())
+            })
+            .sum::<usize>()
+            .saturating_sub(self.pool.copies())
     }
 
     fn list_handles(&self) -> Vec<HandleId> {
-        let pending = self.pending_release.borrow();
-        self.table
-            .borrow()
-            .ids()
-            .into_iter()
-            .filter(|id| !pending.contains(id))
-            .collect()
+        let mut out = Vec::new();
+        for s in &self.slots {
+            let pending = s.pending_release.borrow();
+            out.extend(
+                s.table
+                    .borrow()
+                    .ids()
+                    .into_iter()
+                    .filter(|id| !pending.contains(id) && !self.pool.is_copy(*id)),
+            );
+        }
+        out
     }
 
     fn stats(&self) -> Stats {
@@ -1283,36 +1300,33 @@ impl Backend for WorkersBackend {
     fn set_output(&self, hook: Option<OutputHook>) {
         let on = hook.is_some();
         *self.output.borrow_mut() = hook;
-        if self.worker.borrow().is_some() {
-            let _ = self.send(&Val::List(vec![Val::str("capture"), Val::Bool(on)]));
+        for s in &self.slots {
+            if s.running() {
+                let _ = self.send(s, &Val::List(vec![Val::str("capture"), Val::Bool(on)]));
+            }
         }
     }
 
     fn stdout_redirected(&self) -> bool {
-        self.redirected.get()
+        // The Lisp prints through the home worker's Python when it redirected stdout.
+        self.slots[0].redirected.get()
     }
 
     fn shutdown(&self) -> Option<i32> {
-        let mut w = self.worker.borrow_mut().take()?;
-        let releases = self.take_releases();
-        if !releases.is_empty() {
-            let _ = w.send(&Val::List(vec![Val::str("release"), Val::List(releases)]));
+        let mut status = None;
+        for s in &self.slots {
+            let Some(mut w) = s.worker.borrow_mut().take() else {
+                continue;
+            };
+            let releases = self.take_releases(s);
+            if !releases.is_empty() {
+                let _ = w.send(&Val::List(vec![Val::str("release"), Val::List(releases)]));
+            }
+            let st = w.exit();
+            if s.index == 0 {
+                status = st;
+            }
         }
-        w.exit()
-    }
-}
-
-impl WorkersBackend {
-    fn names(&self, op: &str, h: HandleId) -> Vec<String> {
-        match self.meta(op, h, Val::None) {
-            Some(WireValue::List(items)) => items
-                .into_iter()
-                .filter_map(|v| match v {
-                    WireValue::Str(s) => Some(s),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
+        status
     }
 }

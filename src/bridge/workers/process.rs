@@ -105,18 +105,19 @@ fn pipe() -> Result<(OwnedFd, OwnedFd), String> {
 }
 
 impl Worker {
-    /// Starts a worker on `python`.
-    pub fn spawn(python: &Path) -> Result<Worker, String> {
-        Worker::spawn_mode(python, &[])
+    /// Starts a worker on `python`; `tag`: its stderr lines are forwarded prefixed with
+    /// `[worker N]` (a pool worker; the home worker's stderr is the program's own).
+    pub fn spawn(python: &Path, tag: Option<usize>) -> Result<Worker, String> {
+        Worker::spawn_mode(python, &[], tag)
     }
 
     /// Starts the runtime in echo mode (it writes every frame back undecoded): the floor a
     /// request's round trip is measured against.
     pub fn spawn_echo(python: &Path) -> Result<Worker, String> {
-        Worker::spawn_mode(python, &["--echo"])
+        Worker::spawn_mode(python, &["--echo"], None)
     }
 
-    fn spawn_mode(python: &Path, mode: &[&str]) -> Result<Worker, String> {
+    fn spawn_mode(python: &Path, mode: &[&str], tag: Option<usize>) -> Result<Worker, String> {
         let script = install_runtime()?;
         let (req_read, req_write) = pipe()?;
         let (rep_read, rep_write) = pipe()?;
@@ -161,13 +162,14 @@ impl Worker {
         let last_stderr = Arc::new(Mutex::new(String::new()));
         if let Some(err) = child.stderr.take() {
             let last = last_stderr.clone();
+            let prefix = tag.map_or(String::new(), |n| format!("[worker {n}] "));
             let _ = std::thread::Builder::new()
                 .name("worker-stderr".into())
                 .spawn(move || {
                     // Forwarded line by line; the last non-empty line is kept for crash reports.
                     for line in std::io::BufReader::new(err).lines() {
                         let Ok(line) = line else { break };
-                        let _ = writeln!(std::io::stderr(), "{line}");
+                        let _ = writeln!(std::io::stderr(), "{prefix}{line}");
                         if !line.trim().is_empty() {
                             *last.lock().unwrap_or_else(|e| e.into_inner()) = line;
                         }

@@ -305,6 +305,10 @@ class StepRef(_Ref):
     __slots__ = ()
 
 
+# The prefix of a function moved by its code (see Runtime.pool_op).
+_FN_MARK = b'polyglot-function:'
+
+
 class PendingRef(_Ref):
     """`p`: the kept result of an earlier pipelined request (its request id)."""
     __slots__ = ()
@@ -2298,6 +2302,9 @@ class Runtime:
         _, rid, op, h, arg = msg
         if type(rid) is not int:
             raise _BadMessage('the request id must be an int, not %s' % _short(rid))
+        if op in ('pickle', 'unpickle', 'exec'):
+            self.send_reply(['meta-result', rid, self.pool_op(op, h, arg)])
+            return
         if op == 'describe':
             if arg == 'type' or arg == 'str':
                 want = arg
@@ -2324,6 +2331,63 @@ class Runtime:
             value = self.dir(obj)
         obj = None
         self.send_reply(['meta-result', rid, value])
+
+    def pool_op(self, op, h, arg):
+        """The pool's moves and broadcasts (docs/protocol.md, Pool): [True, value] or
+        [False, "Type: message"]. `pickle` a handle's object or a kept value (pickle protocol 5,
+        by reference for functions and classes, so a `py-exec` definition moves by name);
+        `unpickle` bytes into a new handle; `exec` source in the user's namespace with its
+        output thrown away (it was shown once, by the home worker)."""
+        try:
+            if op == 'pickle':
+                if type(h) is PendingRef:
+                    obj = self.kept.get(h.n, _NO)
+                    if obj is _NO:
+                        return [False, 'the call that made it failed or did not run']
+                else:
+                    obj = self.handle_obj(self.handle_number(h))
+                import pickle
+                try:
+                    return [True, self._as_user(pickle.dumps, obj, 5)]
+                except Exception:
+                    if type(obj) is not types.FunctionType:
+                        raise
+                    # A lambda or a nested function does not pickle by name: its code goes
+                    # (every worker runs the same Python), its globals are the user's namespace
+                    # there (py-exec made the same definitions), its closure by value.
+                    import marshal
+                    cells = tuple(c.cell_contents for c in obj.__closure__ or ())
+                    return [True, _FN_MARK + pickle.dumps(
+                        (marshal.dumps(obj.__code__), obj.__name__, obj.__qualname__,
+                         obj.__defaults__, obj.__kwdefaults__, cells), 5)]
+            if op == 'unpickle':
+                if type(arg) is not bytes:
+                    raise _BadMessage('unpickle takes bytes, not %s' % _short(arg))
+                import pickle
+                if arg.startswith(_FN_MARK):
+                    import marshal
+                    code, name, qualname, defaults, kwdefaults, cells = pickle.loads(
+                        arg[len(_FN_MARK):])
+                    f = types.FunctionType(marshal.loads(code), self.namespace, name, defaults,
+                                           tuple(types.CellType(c) for c in cells) or None)
+                    f.__qualname__ = qualname
+                    f.__kwdefaults__ = kwdefaults
+                    return [True, Handle(self.new_handle(f))]
+                return [True, Handle(self.new_handle(self._as_user(pickle.loads, arg)))]
+            if type(arg) is not str:
+                raise _BadMessage('exec takes source text, not %s' % _short(arg))
+            import io
+            saved = sys.stdout, sys.stderr
+            sys.stdout = sys.stderr = io.StringIO()
+            try:
+                self._as_user(exec, arg, self.namespace)
+            finally:
+                sys.stdout, sys.stderr = saved
+            return [True, None]
+        except _BadMessage:
+            raise
+        except BaseException as e:
+            return [False, _error_display(e)]
 
     def _as_user(self, f, *args):
         prev = self.mode

@@ -81,7 +81,7 @@ pub static BUILTINS: &[Builtin] = &[
         "The name of a symbol or keyword (or a string itself)."
     ),
     def!("identity", 1, Some(1), identity, "Its argument."),
-    def!("%worker-index", 1, Some(1), worker_index, "Internal (with-worker): checks a worker number."),
+    super::defvm!("%with-worker", 2, Some(2), with_worker, "Internal (with-worker): calls the function with its Python calls pinned to the worker."),
     def!(
         "throw",
         1,
@@ -301,21 +301,43 @@ fn identity(args: &[Value]) -> BuiltinResult {
     Ok(args[0].clone())
 }
 
-/// `(with-worker n ...)`'s worker number: an integer from 0. There is one worker until the pool
-/// is built, so every number names it; in-process, the body simply runs.
-fn worker_index(args: &[Value]) -> BuiltinResult {
-    match &args[0] {
-        Value::Int(n) if *n >= 0 => Ok(Value::Int(*n)),
-        Value::Int(n) => Err(LispError::new(
+/// `(with-worker n ...)`: the body (a function of no arguments) with its Python calls pinned to
+/// worker `n` (an integer from 0, below the number of workers); in-process, it simply runs.
+fn with_worker(vm: &mut crate::runtime::Vm, args: Vec<Value>) -> BuiltinResult {
+    let n = match &args[0] {
+        Value::Int(n) if *n >= 0 => *n as usize,
+        Value::Int(n) => {
+            return Err(LispError::new(
+                ErrorKind::Value,
+                format!("with-worker: worker numbers start at 0, not {n}"),
+            ))
+        }
+        other => {
+            return Err(want(
+                "with-worker",
+                "a worker number (an integer from 0)",
+                other,
+            ))
+        }
+    };
+    let host = vm.host.clone();
+    let Some(count) = host.worker_count() else {
+        return vm.apply(&args[1], vec![]);
+    };
+    if n >= count {
+        return Err(LispError::new(
             ErrorKind::Value,
-            format!("with-worker: worker numbers start at 0, not {n}"),
-        )),
-        other => Err(want(
-            "with-worker",
-            "a worker number (an integer from 0)",
-            other,
-        )),
+            format!(
+                "with-worker: there {} (0 to {}), so there is no worker {n} (--workers sets how many)",
+                if count == 1 { "is 1 worker".to_string() } else { format!("are {count} workers") },
+                count - 1
+            ),
+        ));
     }
+    let outer = host.pin_worker(Some(n));
+    let r = vm.apply(&args[1], vec![]);
+    host.pin_worker(outer);
+    r
 }
 
 /// `(throw x)`; a Python exception (or exception class) is raised as itself by the host.

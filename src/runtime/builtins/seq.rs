@@ -508,10 +508,45 @@ fn map_items(vm: &mut Vm, args: Vec<Value>, op: &str) -> Result<Vec<Value>, Exn>
 }
 
 /// `(pool-map f coll...)`: the results of `f` over the collections, as a vector, in order. Every
-/// call is made before any result is waited for. With one worker (the pool is not built yet)
-/// and in-process, the calls run in order.
+/// call is made before any result is waited for; with workers, item i's Python calls go to
+/// worker i mod N (a Lisp `f` returning a pending call returns it unawaited). In-process, the
+/// calls run in order.
 fn pool_map(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
-    Ok(Value::vector(map_items(vm, args, "pool-map")?))
+    let host = vm.host.clone();
+    let Some(workers) = host.worker_count().filter(|n| *n > 1) else {
+        return Ok(Value::vector(map_items(vm, args, "pool-map")?));
+    };
+    let f = &args[0];
+    let cols: Vec<Vec<Value>> = args[1..]
+        .iter()
+        .map(|a| vm.seq_items(a, "pool-map"))
+        .collect::<Result<_, _>>()?;
+    let n = cols.iter().map(Vec::len).min().unwrap_or(0);
+    let outer = host.pin_worker(Some(0));
+    let was_spreading = std::mem::replace(&mut vm.spreading, true);
+    let mut out = Vec::with_capacity(n);
+    let mut failed = None;
+    for i in 0..n {
+        host.pin_worker(Some(i % workers));
+        let call_args = cols.iter().map(|c| c[i].clone()).collect();
+        match vm.apply_pending(f, call_args) {
+            Ok(v) => out.push(v),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    vm.spreading = was_spreading;
+    host.pin_worker(outer);
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let items: Vec<Value> = out
+        .into_iter()
+        .map(|v| vm.resolved(v))
+        .collect::<Result<_, _>>()?;
+    Ok(Value::vector(items))
 }
 
 fn map(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
