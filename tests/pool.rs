@@ -96,6 +96,10 @@ fn handles_move_between_workers_by_value_or_say_why_not() {
            (println (with-worker 1 ((py-eval "lambda d: d['b'][1] + os.getpid() * 0") d)))
            (def there (with-worker 1 (py-eval "{'made': 'on 1'}")))
            (println ((py-eval "lambda x, y: sorted(x) + sorted(y)") there d))
+           (def get-a (py-eval "lambda d: d['a']"))
+           (println (with-worker 1 (get-a d)))
+           ((. d update) (py-eval "{'a': 2}"))
+           (println (with-worker 1 (get-a d)))
            (def g (py-eval "(i for i in range(3))"))
            (println (try (with-worker 1 ((py-eval "list") g)) (catch e (error-message e))))"#
             .replace("os.getpid()", "__import__('os').getpid()")
@@ -105,9 +109,11 @@ fn handles_move_between_workers_by_value_or_say_why_not() {
     let lines: Vec<&str> = o.stdout.lines().collect();
     assert_eq!(lines[0], "3", "{}", o.show());
     assert_eq!(lines[1], "['made', 'a', 'b']", "{}", o.show());
+    // A copy is a snapshot taken for the call: a change made since is seen by the next one.
+    assert_eq!(&lines[2..4], ["1", "2"], "{}", o.show());
     assert!(
-        lines[2].contains("lives on worker 0 and cannot move to worker 1")
-            && lines[2].contains("cannot pickle 'generator' object"),
+        lines[4].contains("lives on worker 0 and cannot move to worker 1")
+            && lines[4].contains("cannot pickle 'generator' object"),
         "{}",
         o.show()
     );

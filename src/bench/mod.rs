@@ -1,10 +1,12 @@
 //! `polyglot bench`: the benchmark and tuning harness. Runs the suites of PERFORMANCE.md that
-//! exist for the embedded backend, each against its baseline measured in the same run
+//! exist, each against its baseline measured in the same run
 //! (interleaved, repeated), and prints a table (or `--json`). Progress goes to stderr.
 
 mod peers;
 pub mod stats;
 mod suites;
+#[cfg(all(unix, feature = "workers"))]
+mod tune;
 
 use crate::engine::Engine;
 use stats::{fmt3, SuiteResult};
@@ -26,6 +28,10 @@ pub struct BenchArgs {
     /// Also run the workloads in Hy and Basilisp when they are installed in the environment.
     #[arg(long)]
     pub peers: bool,
+    /// Measure this machine and recommend the workers backend's settings (--max-inflight,
+    /// --shm-threshold), with the curves measured, instead of running the suites.
+    #[arg(long)]
+    pub tune: bool,
     /// Repetitions per suite (default 7, or 3 with --quick).
     #[arg(long, value_name = "N")]
     pub reps: Option<usize>,
@@ -148,6 +154,16 @@ pub fn run(args: &BenchArgs, config: &crate::engine::EngineConfig) -> i32 {
             .unwrap_or_default(),
         started: Instant::now(),
     };
+    if args.tune {
+        eprintln!("{}", header(&mut ctx));
+        #[cfg(all(unix, feature = "workers"))]
+        return tune::run(&mut ctx, args.json);
+        #[cfg(not(all(unix, feature = "workers")))]
+        {
+            eprintln!("error: this build has no workers backend to tune");
+            return 1;
+        }
+    }
     let wanted: Vec<String> = args.suite.iter().map(|s| s.trim().to_uppercase()).collect();
     let chosen: Vec<&suites::Suite> = suites::SUITES
         .iter()

@@ -1,4 +1,4 @@
-//! The suites of PERFORMANCE.md that exist so far (P1–P10, P12, P17). Each measures our
+//! The suites of PERFORMANCE.md that exist so far (P1–P12, P16, P17). Each measures our
 //! workload and its baseline in the same run, interleaved, `reps` times. Lisp workloads are
 //! timed around the evaluation; Python baselines time themselves inside Python (so the bridge is
 //! charged to us, never to the baseline).
@@ -77,9 +77,19 @@ pub const SUITES: &[Suite] = &[
         run: p10,
     },
     Suite {
+        id: "P11",
+        what: "workers: a CPU-bound pure-Python function, pool-map over 2 workers vs 1 (items/s)",
+        run: p11,
+    },
+    Suite {
         id: "P12",
         what: "1M handles created and dropped: RSS growth",
         run: p12,
+    },
+    Suite {
+        id: "P16",
+        what: "workers: 1M calls issued without awaiting: RSS growth of polyglot and its worker",
+        run: p16,
     },
     Suite {
         id: "P17",
@@ -524,7 +534,7 @@ fn p8(ctx: &mut Ctx) -> Result<SuiteResult, String> {
 }
 
 #[cfg(all(unix, feature = "workers"))]
-fn workers_config(ctx: &Ctx) -> crate::engine::EngineConfig {
+pub(super) fn workers_config(ctx: &Ctx) -> crate::engine::EngineConfig {
     crate::engine::EngineConfig {
         backend: crate::engine::BackendKind::Workers,
         python: Some(ctx.python_exe.clone()),
@@ -532,9 +542,133 @@ fn workers_config(ctx: &Ctx) -> crate::engine::EngineConfig {
     }
 }
 
+/// P11: the pool's speed-up on CPU-bound Python. The same `pool-map` of a pure-Python loop
+/// over 8 items on a pool of 2 workers and on a pool of 1, interleaved; items per second, so
+/// the ratio is the speed-up. The two results must be equal.
+#[cfg(all(unix, feature = "workers"))]
+fn p11(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n: usize = if ctx.quick { 100_000 } else { 300_000 };
+    let items = 8;
+    let setup = "(py-exec \"def bench_cpu(n):\\n    s = 0\\n    for i in range(n):\\n        s += i * i % 7\\n    return s\") \
+                 (def bench-cpu (py-eval \"bench_cpu\"))";
+    let code = format!(
+        "(pool-map bench-cpu [{}])",
+        vec![n.to_string(); items].join(" ")
+    );
+    let pool = |workers: usize| -> Result<crate::engine::Engine, String> {
+        let config = crate::engine::EngineConfig {
+            workers: Some(workers),
+            ..workers_config(ctx)
+        };
+        let mut e = crate::engine::Engine::new(config).map_err(|e| e.message.clone())?;
+        e.eval_quietly("<bench>", setup)
+            .map_err(|e| e.message.clone())?;
+        Ok(e)
+    };
+    let (mut two, mut one) = (pool(2)?, pool(1)?);
+    let show = |e: &mut crate::engine::Engine| {
+        e.eval_quietly("<bench>", &code)
+            .map(|v| crate::runtime::printer::readable(&v))
+            .map_err(|e| e.message.clone())
+    };
+    // The first round starts the second worker (outside the timed rounds) and checks the
+    // results.
+    let (a, b) = (show(&mut two)?, show(&mut one)?);
+    if a != b {
+        return Err(format!("the pool's results differ: {a} against {b}"));
+    }
+    let r = interleave(
+        ctx,
+        items as f64,
+        &mut |_| timed(&mut two, &code).map(|s| 1.0 / s),
+        &mut |_| timed(&mut one, &code).map(|s| 1.0 / s),
+    );
+    let _ = two.shutdown();
+    let _ = one.shutdown();
+    let mut res = result(
+        "P11",
+        what_of("P11"),
+        "items/s",
+        r?,
+        Target::RatioAtLeast(1.8),
+    );
+    res.note = format!(
+        "{items} items of a {n}-step pure-Python loop; the ratio is the speed-up of 2 workers over 1 ({} cores)",
+        std::thread::available_parallelism().map_or(1, |c| c.get())
+    );
+    Ok(res)
+}
+
+/// A `/proc/PID/status` field in MB (VmRSS, VmHWM).
+#[cfg(all(unix, feature = "workers"))]
+fn status_mb(pid: &str, field: &str) -> f64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    text.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb * 1024.0 / 1e6)
+}
+
+/// P16: a million calls whose results are never used (each one a pending value dropped at
+/// once). The window bounds what is in flight; the growth of polyglot's and its worker's
+/// peak resident memory over their resident memory before is reported.
+#[cfg(all(unix, feature = "workers"))]
+fn p16(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n: usize = if ctx.quick { 200_000 } else { 1_000_000 };
+    let mut engine =
+        crate::engine::Engine::new(workers_config(ctx)).map_err(|e| e.message.clone())?;
+    let pid = engine
+        .eval_quietly(
+            "<bench>",
+            "(def bench-m ($py \"math\")) (bench-m.sqrt 1.0) (py-eval \"__import__('os').getpid()\")",
+        )
+        .map(|v| crate::runtime::printer::display(&v))
+        .map_err(|e| e.message.clone())?;
+    let (me_before, worker_before) = (status_mb("self", "VmRSS"), status_mb(&pid, "VmRSS"));
+    let secs = timed(
+        &mut engine,
+        &format!("(dotimes [i {n}] (bench-m.sqrt 2.0))"),
+    )?;
+    let (me_peak, worker_peak) = (status_mb("self", "VmHWM"), status_mb(&pid, "VmHWM"));
+    let _ = engine.shutdown();
+    ctx.tick();
+    // Polyglot's own peak may predate this suite (an earlier one's arrays): then its growth
+    // here is at most its resident memory now minus before.
+    let me = (me_peak - me_before)
+        .min((rss_mb() - me_before).max(0.0))
+        .max(0.0);
+    let worker = (worker_peak - worker_before).max(0.0);
+    let growth = me + worker;
+    Ok(SuiteResult {
+        id: "P16".into(),
+        what: what_of("P16").into(),
+        unit: "MB".into(),
+        ours: super::stats::Samples(vec![growth]),
+        baseline: None,
+        target: Target::ValueAtMost(100.0),
+        met_override: None,
+        note: format!(
+            "{n} calls in {secs:.2} s ({:.0}k/s), window {} requests: polyglot +{me:.1} MB, worker +{worker:.1} MB",
+            n as f64 / secs / 1e3,
+            crate::engine::WORKERS_DEFAULT_MAX_INFLIGHT
+        ),
+    })
+}
+
+#[cfg(not(all(unix, feature = "workers")))]
+fn p11(_ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    Err("this build has no workers backend".into())
+}
+
+#[cfg(not(all(unix, feature = "workers")))]
+fn p16(_ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    Err("this build has no workers backend".into())
+}
+
 /// Seconds to evaluate `code` in `engine`.
 #[cfg(all(unix, feature = "workers"))]
-fn timed(engine: &mut crate::engine::Engine, code: &str) -> Result<f64, String> {
+pub(super) fn timed(engine: &mut crate::engine::Engine, code: &str) -> Result<f64, String> {
     let t = Instant::now();
     engine
         .eval_quietly("<bench>", code)

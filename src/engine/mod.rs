@@ -45,6 +45,10 @@ pub fn workers_echo_floor(
     crate::bridge::workers::echo_floor(python, payload_len, rounds)
 }
 
+/// Unanswered requests per worker by default (`--max-inflight`).
+#[cfg(all(unix, feature = "workers"))]
+pub const WORKERS_DEFAULT_MAX_INFLIGHT: usize = crate::bridge::workers::DEFAULT_MAX_INFLIGHT;
+
 /// The in-process floor of pipelined calls (`polyglot bench`'s P9 baseline): the worker runtime
 /// decodes and dispatches the frames in `frames` (recorded from a real session, see
 /// `POLYGLOT_WORKER_RECORD`) in a loop, without pipes; messages handled and seconds taken.

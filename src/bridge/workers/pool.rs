@@ -5,9 +5,11 @@
 //!
 //! An operand that lives on another worker than the call's moves there by value: it is
 //! pickled where it lives and unpickled where the call runs (a copy, a handle on that worker
-//! the Lisp never sees). Copies are kept while a pin lasts (a `pool-map` pickles its function
-//! once per worker, not once per item) and released when it ends, or right after the call when
-//! nothing is pinned. What cannot be pickled fails the call with the reason.
+//! the Lisp never sees). Copies of functions, classes and modules (which pickle by name) are
+//! kept for as long as the original handle lives, so a `pool-map` pickles its function once
+//! per worker; other copies are snapshots, kept while a pin lasts and released when it ends, or
+//! right after the call when nothing is pinned. What cannot be pickled fails the call with the
+//! reason.
 //!
 //! `py-exec` run unpinned reaches every worker: it runs on the home worker, then (quietly: no
 //! output twice) on every other running worker; the sources are logged and replayed on a pool
@@ -34,8 +36,12 @@ pub(super) struct Routing {
     tickets: RefCell<HashMap<u64, usize>>,
     /// Copies of handles on other workers: (original, worker) → the copy there.
     copies: RefCell<HashMap<(HandleId, usize), HandleId>>,
-    /// Every copy (those of pending values too), released when the pin ends.
+    /// Every copy (those of pending values too), released when the pin ends...
     copy_ids: RefCell<HashSet<HandleId>>,
+    /// ...but for copies of functions, classes and modules (they pickle by name, so a copy
+    /// is the same object for as long as the original lives): kept until it is released,
+    /// so that a `pool-map` pickles its function once per worker, not once per call.
+    stable: RefCell<HashSet<HandleId>>,
     /// The sources `py-exec` ran unpinned, in order (replayed on pool workers as they start).
     exec_log: RefCell<Vec<String>>,
 }
@@ -61,6 +67,7 @@ impl Routing {
             let keep = *w != slot;
             if !keep {
                 ids.remove(c);
+                self.stable.borrow_mut().remove(c);
             }
             keep
         });
@@ -74,10 +81,12 @@ impl Routing {
         }
         let mine: Vec<(HandleId, usize)> = copies.keys().filter(|k| k.0 == h).copied().collect();
         let mut ids = self.copy_ids.borrow_mut();
+        let mut stable = self.stable.borrow_mut();
         mine.into_iter()
             .filter_map(|k| copies.remove(&k))
             .inspect(|c| {
                 ids.remove(c);
+                stable.remove(c);
             })
             .collect()
     }
@@ -240,8 +249,10 @@ impl WorkersBackend {
             )
         };
         let pickled = self.meta_raw(src, "pickle", subject, Val::None, host)?;
-        let bytes = match pickled.items() {
-            [Val::Bool(true), Val::Bytes(b)] => b.clone(),
+        let (bytes, stable) = match pickled.items() {
+            [Val::Bool(true), Val::Bytes(b), stable] => {
+                (b.clone(), matches!(stable, Val::Bool(true)))
+            }
             [Val::Bool(false), Val::Str(why)] => return Err(cannot("it cannot be pickled", why)),
             _ => return Err(cannot("it cannot be pickled", "no answer")),
         };
@@ -256,6 +267,9 @@ impl WorkersBackend {
         self.pool.copy_ids.borrow_mut().insert(copy);
         if let Operand::Handle(id) = o {
             self.pool.copies.borrow_mut().insert((id, to), copy);
+            if stable {
+                self.pool.stable.borrow_mut().insert(copy);
+            }
         }
         Ok(copy)
     }
@@ -263,14 +277,26 @@ impl WorkersBackend {
     /// After a call: with nothing pinned, the copies made for it go (their releases ride on
     /// the next request, after the call in the worker's order).
     pub(super) fn after_call(&self) {
-        if self.pool.pin.get().is_none() && self.pool.copies() > 0 {
+        if self.pool.pin.get().is_none() && self.pool.copies() > self.pool.stable.borrow().len() {
             self.drop_copies();
         }
     }
 
     fn drop_copies(&self) {
-        self.pool.copies.borrow_mut().clear();
-        let ids: Vec<HandleId> = self.pool.copy_ids.borrow_mut().drain().collect();
+        let stable = self.pool.stable.borrow();
+        self.pool
+            .copies
+            .borrow_mut()
+            .retain(|_, c| stable.contains(c));
+        let mut ids: Vec<HandleId> = Vec::new();
+        self.pool.copy_ids.borrow_mut().retain(|c| {
+            let keep = stable.contains(c);
+            if !keep {
+                ids.push(*c);
+            }
+            keep
+        });
+        drop(stable);
         for id in ids {
             if let Some(s) = self.slot_of_handle(id) {
                 s.pending_release.borrow_mut().push(id);

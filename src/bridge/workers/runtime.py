@@ -2347,8 +2347,12 @@ class Runtime:
                 else:
                     obj = self.handle_obj(self.handle_number(h))
                 import pickle
+                # Functions, classes and modules pickle by name: a copy stays right as long as
+                # the original lives (the host keeps it across pins).
+                stable = isinstance(obj, (types.FunctionType, types.BuiltinFunctionType, type,
+                                          types.ModuleType))
                 try:
-                    return [True, self._as_user(pickle.dumps, obj, 5)]
+                    return [True, self._as_user(pickle.dumps, obj, 5), stable]
                 except Exception:
                     if type(obj) is not types.FunctionType:
                         raise
@@ -2359,7 +2363,7 @@ class Runtime:
                     cells = tuple(c.cell_contents for c in obj.__closure__ or ())
                     return [True, _FN_MARK + pickle.dumps(
                         (marshal.dumps(obj.__code__), obj.__name__, obj.__qualname__,
-                         obj.__defaults__, obj.__kwdefaults__, cells), 5)]
+                         obj.__defaults__, obj.__kwdefaults__, cells), 5), not cells]
             if op == 'unpickle':
                 if type(arg) is not bytes:
                     raise _BadMessage('unpickle takes bytes, not %s' % _short(arg))
