@@ -136,7 +136,7 @@ fn book_examples_give_the_same_output_on_workers() {
         .filter(|e| e.run && !e.embedded_only)
     {
         let embedded = run_example(root, ex, &[]);
-        let workers = run_example(root, ex, &["--backend", "workers"]);
+        let workers = run_example(root, ex, &["--backend", "workers", "--workers", "2"]);
         compared += 1;
         if embedded != workers {
             failures.push(format!(

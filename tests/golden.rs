@@ -28,6 +28,12 @@ fn lisp_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn run(root: &Path, rel: &Path, backend: &str) -> (String, String, i32) {
     let out = Command::new(env!("CARGO_BIN_EXE_polyglot"))
         .args(["--backend", backend])
+        // A pool of two on any machine: pool-map and with-worker really spread.
+        .args(if backend == "workers" {
+            &["--workers", "2"][..]
+        } else {
+            &[]
+        })
         .arg(rel)
         .current_dir(root)
         .env("NO_COLOR", "1")
