@@ -310,3 +310,40 @@ fn killing_polyglot_leaves_no_worker_and_no_shared_memory() {
         "left in /dev/shm: {new:?}"
     );
 }
+
+#[test]
+fn ctrl_c_interrupts_the_calls_on_every_worker() {
+    let mut child = polyglot(&[
+        "--backend",
+        "workers",
+        "--workers",
+        "2",
+        "-e",
+        r#"(py-exec "import time")
+           (def pid (. ($py "os") getpid))
+           (println (pool-map (fn [i] (pid)) [0 1]))
+           (pool-map (py-eval "time.sleep") [30 30])
+           (println "not reached")"#,
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("start polyglot");
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).expect("read");
+    assert_eq!(line.split_whitespace().count(), 2, "{line}");
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let code = support::wait_with_timeout(&mut child, "ctrl-c in pool-map");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(code, 1);
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("KeyboardInterrupt"), "{err}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(!rest.contains("not reached"), "{rest}");
+}

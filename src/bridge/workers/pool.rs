@@ -417,3 +417,63 @@ impl WorkersBackend {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::OwnerId;
+
+    fn handle(worker: u16, index: u32) -> HandleId {
+        HandleId {
+            owner: OwnerId {
+                backend: 7,
+                worker,
+                incarnation: 1,
+            },
+            index,
+            generation: 0,
+        }
+    }
+
+    #[test]
+    fn operands_are_found_inside_containers_in_order() {
+        let (a, b) = (handle(1, 1), handle(2, 5));
+        let v = WireValue::List(vec![
+            WireValue::Int(1),
+            WireValue::Dict(vec![(WireValue::Str("k".into()), WireValue::Handle(b))]),
+            WireValue::Tuple(vec![WireValue::Pending(9), WireValue::Handle(a)]),
+        ]);
+        let mut out = Vec::new();
+        collect(&v, &mut out);
+        assert!(
+            out == vec![
+                Operand::Handle(b),
+                Operand::Pending(9),
+                Operand::Handle(a)
+            ]
+        );
+    }
+
+    #[test]
+    fn moved_operands_are_replaced_by_their_copies_everywhere() {
+        let (a, copy) = (handle(1, 1), handle(2, 3));
+        let mut step = Step::Call(
+            WireValue::Handle(a),
+            vec![
+                WireValue::List(vec![WireValue::Handle(a), WireValue::Pending(4)]),
+                WireValue::Float(2.0),
+            ],
+            vec![("key".into(), WireValue::Pending(4))],
+        );
+        let moved = HashMap::from([(Operand::Handle(a), copy), (Operand::Pending(4), copy)]);
+        for v in step.operands_mut() {
+            substitute(v, &moved);
+        }
+        let mut left = Vec::new();
+        for v in step.operands() {
+            collect(v, &mut left);
+        }
+        assert!(left.iter().all(|o| *o == Operand::Handle(copy)), "{step:?}");
+        assert_eq!(left.len(), 4);
+    }
+}
