@@ -15,15 +15,16 @@ all: build
 
 # What the tests need: NumPy, pandas and matplotlib for the bridge and rich display; the Jupyter
 # client side (jupyter_client, nbclient, nbformat, the conformance suite jupyter_kernel_test,
-# pytest) for the kernel's tests; ipykernel as P17's baseline. Bump the marker when this changes.
-VENV_PACKAGES := numpy pandas matplotlib jupyter_client nbclient nbformat jupyter_kernel_test pytest ipykernel
+# pytest) for the kernel's tests; ipykernel as P17's baseline; Ray for `--backend ray` and its tests.
+# Bump the marker when this changes.
+VENV_PACKAGES := numpy pandas matplotlib jupyter_client nbclient nbformat jupyter_kernel_test pytest ipykernel ray
 
-$(VENV)/.ready-2:
+$(VENV)/.ready-3:
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
 	touch $@
 
-venv: $(VENV)/.ready-2
+venv: $(VENV)/.ready-3
 
 build:
 	cargo build --release

@@ -67,6 +67,8 @@ pub enum BackendArg {
     /// Python in a worker process, over pipes (a crash or a hang there never takes the
     /// session down).
     Workers,
+    /// The workers as Ray actors (a local Ray started on demand, or --ray-address).
+    Ray,
 }
 
 /// polyglot: a Lisp REPL and script runner for Python.
@@ -107,6 +109,11 @@ pub struct Cli {
     /// (workers backend) [default: 0, every array is shared].
     #[arg(long, value_name = "BYTES", global = true)]
     pub shm_threshold: Option<usize>,
+
+    /// The Ray cluster to join (`--backend ray`), e.g. 10.0.0.5:6379 [default: start a local
+    /// Ray on 127.0.0.1, stopped at exit].
+    #[arg(long, value_name = "ADDR", global = true)]
+    pub ray_address: Option<String>,
 
     /// How long cached module and class attributes stay valid, in milliseconds.
     #[arg(long, value_name = "MS", global = true)]
@@ -156,11 +163,13 @@ impl Cli {
             backend: match self.backend {
                 BackendArg::Embedded => BackendKind::Embedded,
                 BackendArg::Workers => BackendKind::Workers,
+                BackendArg::Ray => BackendKind::Ray,
             },
             python: self.python.clone(),
             workers: self.workers,
             max_inflight: self.max_inflight,
             shm_threshold: self.shm_threshold,
+            ray_address: self.ray_address.clone(),
             attr_cache_ttl: self.attr_cache_ttl.map_or(
                 EngineConfig::default().attr_cache_ttl,
                 std::time::Duration::from_millis,
@@ -313,6 +322,13 @@ fn kernel_flags(config: &EngineConfig) -> Vec<String> {
     match config.backend {
         BackendKind::Embedded => Vec::new(),
         BackendKind::Workers => vec!["--backend".into(), "workers".into()],
+        BackendKind::Ray => {
+            let mut flags = vec!["--backend".into(), "ray".into()];
+            if let Some(a) = &config.ray_address {
+                flags.extend(["--ray-address".into(), a.clone()]);
+            }
+            flags
+        }
     }
 }
 

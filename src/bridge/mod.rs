@@ -27,6 +27,8 @@ pub enum BackendKind {
     Embedded,
     /// A Python worker process, spoken to over pipes (docs/protocol.md).
     Workers,
+    /// The same workers as Ray actors: a local Ray started on demand, or a cluster.
+    Ray,
 }
 
 impl BackendKind {
@@ -34,6 +36,7 @@ impl BackendKind {
         match self {
             BackendKind::Embedded => "embedded",
             BackendKind::Workers => "workers",
+            BackendKind::Ray => "ray",
         }
     }
 }
@@ -49,6 +52,8 @@ pub struct BackendConfig {
     pub workers: Option<usize>,
     pub max_inflight: Option<usize>,
     pub shm_threshold: Option<usize>,
+    /// The Ray cluster to join (`--ray-address`); `None`: start a local one.
+    pub ray_address: Option<String>,
 }
 
 impl Default for BackendConfig {
@@ -60,6 +65,7 @@ impl Default for BackendConfig {
             workers: None,
             max_inflight: None,
             shm_threshold: None,
+            ray_address: None,
         }
     }
 }
@@ -85,8 +91,19 @@ pub fn start(config: &BackendConfig) -> Result<Rc<dyn Backend>, String> {
                 workers::Settings::of(config),
             )?))
         }
+        #[cfg(all(unix, feature = "workers"))]
+        BackendKind::Ray => {
+            let python = python_executable(config.python.as_deref())?;
+            let mut settings = workers::Settings::of(config);
+            settings.ray = Some(workers::RayLaunch {
+                address: config.ray_address.clone(),
+            });
+            Ok(Rc::new(workers::WorkersBackend::start(python, settings)?))
+        }
         #[cfg(not(all(unix, feature = "workers")))]
-        BackendKind::Workers => Err("this polyglot was built without the workers backend".into()),
+        BackendKind::Workers | BackendKind::Ray => {
+            Err("this polyglot was built without the workers backend".into())
+        }
     }
 }
 
@@ -94,7 +111,7 @@ pub fn start(config: &BackendConfig) -> Result<Rc<dyn Backend>, String> {
 pub fn available(kind: BackendKind) -> bool {
     match kind {
         BackendKind::Embedded => cfg!(feature = "embedded"),
-        BackendKind::Workers => cfg!(all(unix, feature = "workers")),
+        BackendKind::Workers | BackendKind::Ray => cfg!(all(unix, feature = "workers")),
     }
 }
 

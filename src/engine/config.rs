@@ -19,6 +19,9 @@ pub struct EngineConfig {
     /// Typed arrays smaller than this many bytes are copied into a worker's request instead of
     /// shared (`--shm-threshold`; 0, the default: every array is shared).
     pub shm_threshold: Option<usize>,
+    /// The Ray cluster to join (`--ray-address`; `--backend ray`); `None`: a local Ray is
+    /// started on demand and stopped at exit.
+    pub ray_address: Option<String>,
     /// How long cached module and class attributes stay valid; zero turns caching off.
     pub attr_cache_ttl: Duration,
     /// Whether the interop builtins (`$py`, `py-eval`, ...) are installed. Off: the bare
@@ -34,6 +37,7 @@ impl Default for EngineConfig {
             workers: None,
             max_inflight: None,
             shm_threshold: None,
+            ray_address: None,
             attr_cache_ttl: Duration::from_secs(1),
             python_enabled: true,
         }
@@ -67,6 +71,7 @@ impl EngineConfig {
             workers: self.workers,
             max_inflight: self.max_inflight,
             shm_threshold: self.shm_threshold,
+            ray_address: self.ray_address.clone(),
         }
     }
 }

@@ -22,6 +22,7 @@
 pub mod codec;
 mod pool;
 mod process;
+mod ray;
 mod shm;
 mod values;
 
@@ -119,7 +120,7 @@ extern "C" fn interrupt_worker() {
 }
 
 /// How a workers backend runs: its pool size, in-flight window and shared-memory threshold.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     /// Worker processes (`--workers`; default: the number of cores).
     pub workers: usize,
@@ -128,6 +129,14 @@ pub struct Settings {
     /// Typed arrays under this many bytes are copied into the request, not shared
     /// (`--shm-threshold`; 0: all are shared).
     pub shm_threshold: usize,
+    /// Run the workers as Ray actors (`--backend ray`).
+    pub ray: Option<RayLaunch>,
+}
+
+/// Where the Ray actors run: a cluster's address, or a local Ray started on demand.
+#[derive(Clone, Debug)]
+pub struct RayLaunch {
+    pub address: Option<String>,
 }
 
 impl Settings {
@@ -139,6 +148,7 @@ impl Settings {
                 .max(1),
             max_inflight: config.max_inflight.unwrap_or(DEFAULT_MAX_INFLIGHT).max(1),
             shm_threshold: config.shm_threshold.unwrap_or(0),
+            ray: None,
         }
     }
 }
@@ -201,6 +211,9 @@ pub(crate) struct Slot {
     restarts: Cell<u32>,
     young_deaths: Cell<u32>,
     died_at: Cell<Option<Instant>>,
+    /// Its calls in flight are being interrupted (Ctrl-C stopped the Lisp): a SIGINT that
+    /// reached it between two requests is dropped there, so it is sent again while they last.
+    interrupting: Cell<bool>,
 }
 
 impl Slot {
@@ -231,6 +244,7 @@ impl Slot {
             restarts: Cell::new(0),
             young_deaths: Cell::new(0),
             died_at: Cell::new(None),
+            interrupting: Cell::new(false),
         }
     }
 
@@ -269,6 +283,8 @@ pub struct WorkersBackend {
     batch_depth: Cell<u32>,
     /// Routing between the workers (see [`pool`]).
     pool: pool::Routing,
+    /// The local Ray this backend started (`--backend ray` without an address).
+    ray_head: RefCell<Option<ray::LocalRay>>,
 }
 
 /// Unanswered requests allowed by default (`--max-inflight`): enough to keep the worker busy
@@ -306,9 +322,17 @@ impl WorkersBackend {
     pub fn start(python: PathBuf, settings: Settings) -> Result<WorkersBackend, String> {
         crate::bridge::interrupt::set_python_hook(interrupt_worker);
         let backend_id = NEXT_OWNER.fetch_add(1, Ordering::Relaxed);
+        // On a Ray cluster the actors may be on other machines: arrays are copied (a local
+        // Ray started here is this machine, where they are shared).
+        let remote = settings.ray.as_ref().is_some_and(|r| r.address.is_some());
         let settings = Settings {
             workers: settings.workers.clamp(1, u16::MAX as usize - 1),
             max_inflight: settings.max_inflight.max(1),
+            shm_threshold: if remote {
+                usize::MAX
+            } else {
+                settings.shm_threshold
+            },
             ..settings
         };
         Ok(WorkersBackend {
@@ -328,6 +352,7 @@ impl WorkersBackend {
             answers: RefCell::new(Vec::new()),
             batch_depth: Cell::new(0),
             pool: pool::Routing::default(),
+            ray_head: RefCell::new(None),
         })
     }
 
@@ -356,7 +381,11 @@ impl WorkersBackend {
             std::thread::sleep(wait);
         }
         let tag = (s.index > 0).then_some(s.index);
-        let mut w = Worker::spawn(&self.python, tag).map_err(|e| failure("WorkerDied", e))?;
+        let mut w = match &self.settings.ray {
+            None => Worker::spawn(&self.python, tag),
+            Some(launch) => self.spawn_ray(launch, tag),
+        }
+        .map_err(|e| failure("WorkerDied", e))?;
         if s.started.get().is_some() {
             s.restarts.set(s.restarts.get() + 1);
         }
@@ -375,6 +404,22 @@ impl WorkersBackend {
             self.pool_worker_started(s)?;
         }
         Ok(())
+    }
+
+    /// A Ray driver for a worker: on the cluster named, else on a local Ray started now.
+    fn spawn_ray(&self, launch: &RayLaunch, tag: Option<usize>) -> Result<Worker, String> {
+        if let Some(address) = &launch.address {
+            return Worker::spawn_ray(&self.python, address, tag, &[]);
+        }
+        let mut head = self.ray_head.borrow_mut();
+        if head.is_none() {
+            *head = Some(ray::LocalRay::start(&self.python, self.slots.len())?);
+        }
+        let Some(h) = head.as_ref() else {
+            return Err("the local Ray is not running".into());
+        };
+        let env: Vec<(&str, &str)> = h.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Worker::spawn_ray(&self.python, &h.address, tag, &env)
     }
 
     /// How long to wait before starting `s` again: nothing, unless it keeps dying young.
@@ -727,11 +772,17 @@ impl WorkersBackend {
                 }
             };
             if !waiting {
+                if s.inflight.borrow().is_empty() {
+                    s.interrupting.set(false);
+                }
                 return;
             }
-            let r = self
-                .recv_waiting(s)
-                .and_then(|msg| self.on_message(s, msg, host, None));
+            let r = if s.interrupting.get() {
+                self.recv_interrupting(s)
+            } else {
+                self.recv_waiting(s)
+            }
+            .and_then(|msg| self.on_message(s, msg, host, None));
             if let Err(f) = r {
                 // Not a death (that answered everything in flight): a protocol failure. The
                 // calls in flight cannot be trusted to be answered: fail them.
@@ -761,6 +812,28 @@ impl WorkersBackend {
         IN_PYTHON.store(was_in_python, Ordering::Relaxed);
         RUNNING_PID.store(was_running, Ordering::SeqCst);
         msg
+    }
+
+    /// The next message from `s` while its calls are being interrupted: SIGINT again every
+    /// 100 ms until something comes.
+    fn recv_interrupting(&self, s: &Slot) -> Result<Val, Box<PyFailure>> {
+        self.flush(s)?;
+        let mut sent = Instant::now();
+        loop {
+            let r = match s.worker.borrow_mut().as_mut() {
+                Some(w) => w.try_recv(),
+                None => return Err(failure("WorkerDied", "no worker".into())),
+            };
+            if let Some(msg) = r.map_err(|d| self.lose_worker(s, &d))? {
+                return Ok(msg);
+            }
+            if sent.elapsed() >= Duration::from_millis(100) {
+                // SAFETY: kill of our own child, which is reaped only after it ends.
+                unsafe { libc::kill(s.pid(), libc::SIGINT) };
+                sent = Instant::now();
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// Reads messages from `s` until the answer to `rid` (its value as the worker sent it).
@@ -1160,9 +1233,11 @@ impl Backend for WorkersBackend {
                 continue;
             }
             if let Some(w) = s.worker.borrow().as_ref() {
-                // Its own PID only; a worker between requests drops the signal.
+                // Its own PID only; a worker between requests drops the signal (it is sent
+                // again while the calls last: see recv_interrupting).
                 // SAFETY: kill of our own child, which is reaped only after it ends.
                 unsafe { libc::kill(w.pid(), libc::SIGINT) };
+                s.interrupting.set(true);
             }
         }
     }
@@ -1326,6 +1401,9 @@ impl Backend for WorkersBackend {
             if s.index == 0 {
                 status = st;
             }
+        }
+        if let Some(mut head) = self.ray_head.borrow_mut().take() {
+            head.stop();
         }
         status
     }

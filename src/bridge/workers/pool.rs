@@ -445,13 +445,7 @@ mod tests {
         ]);
         let mut out = Vec::new();
         collect(&v, &mut out);
-        assert!(
-            out == vec![
-                Operand::Handle(b),
-                Operand::Pending(9),
-                Operand::Handle(a)
-            ]
-        );
+        assert!(out == vec![Operand::Handle(b), Operand::Pending(9), Operand::Handle(a)]);
     }
 
     #[test]

@@ -108,16 +108,32 @@ impl Worker {
     /// Starts a worker on `python`; `tag`: its stderr lines are forwarded prefixed with
     /// `[worker N]` (a pool worker; the home worker's stderr is the program's own).
     pub fn spawn(python: &Path, tag: Option<usize>) -> Result<Worker, String> {
-        Worker::spawn_mode(python, &[], tag)
+        Worker::spawn_mode(python, &[], tag, &[])
+    }
+
+    /// Starts a Ray driver for one worker (`runtime.py --ray ADDRESS`, see ray.rs), with
+    /// `env` added to its environment.
+    pub fn spawn_ray(
+        python: &Path,
+        address: &str,
+        tag: Option<usize>,
+        env: &[(&str, &str)],
+    ) -> Result<Worker, String> {
+        Worker::spawn_mode(python, &["--ray", address], tag, env)
     }
 
     /// Starts the runtime in echo mode (it writes every frame back undecoded): the floor a
     /// request's round trip is measured against.
     pub fn spawn_echo(python: &Path) -> Result<Worker, String> {
-        Worker::spawn_mode(python, &["--echo"], None)
+        Worker::spawn_mode(python, &["--echo"], None, &[])
     }
 
-    fn spawn_mode(python: &Path, mode: &[&str], tag: Option<usize>) -> Result<Worker, String> {
+    fn spawn_mode(
+        python: &Path,
+        mode: &[&str],
+        tag: Option<usize>,
+        env: &[(&str, &str)],
+    ) -> Result<Worker, String> {
         let script = install_runtime()?;
         let (req_read, req_write) = pipe()?;
         let (rep_read, rep_write) = pipe()?;
@@ -127,6 +143,7 @@ impl Worker {
             .arg(&script)
             .args(mode)
             .args(["3", "4"])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stderr(Stdio::piped());
         // SAFETY: only async-signal-safe calls between fork and exec.

@@ -1606,7 +1606,7 @@ class Runtime:
         if entry is None:
             import mmap
             size = max(a.nbytes, 1)
-            path = '/proc/%d/fd/%d' % (os.getppid(), a.fd)
+            path = '/proc/%d/fd/%d' % (_host_pid(), a.fd)
             fd = os.open(path, os.O_RDWR)
             try:
                 mm = mmap.mmap(fd, size)
@@ -2450,7 +2450,9 @@ class Runtime:
     def on_capture(self, msg):
         if len(msg) != 2 or type(msg[1]) is not bool:
             raise _BadMessage('expected ["capture", on], got %s' % _short(msg))
-        self.set_capture(msg[1])
+        # Under a Ray actor the process's own stdout is Ray's log: output always goes over
+        # the protocol (the host prints it when it does not capture).
+        self.set_capture(msg[1] or _ALWAYS_CAPTURE)
 
     def on_release(self, msg):
         if len(msg) != 2:
@@ -2636,9 +2638,15 @@ class Runtime:
         import atexit
         # Registered first, so it runs after the user's handlers: what they print is sent.
         atexit.register(self.flush_all)
+        if hasattr(signal, 'pthread_sigmask'):
+            # A launcher's thread may have blocked them (a Ray worker's does): Ctrl-C and the
+            # wake-up of other threads' callbacks must reach this process.
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT, signal.SIGUSR2])
         signal.signal(signal.SIGINT, self.on_sigint)
         if hasattr(signal, 'SIGUSR2'):
             signal.signal(signal.SIGUSR2, self.on_sigusr2)
+        if _ALWAYS_CAPTURE:
+            self.set_capture(True)
         # The runtime is up (the host then knows a later death is not a wrong interpreter).
         self.send_reply(['hello', 1, '%d.%d.%d' % sys.version_info[:3]])
         try:
@@ -3222,6 +3230,8 @@ def runtime_test():
 
 _USAGE = """\
 usage: python -u runtime.py REQUEST_FD REPLY_FD   (the worker; started by polyglot)
+       python -u runtime.py --ray ADDRESS REQUEST_FD REPLY_FD
+                                                 (the same worker in a Ray actor's process)
        python runtime.py --self-test [VECTORS]   (check the codec against the test vectors)
        python runtime.py --write-vectors PATH    (write the test vectors)
        python runtime.py --replay FRAMES         (time decode+dispatch of recorded requests)
@@ -3248,7 +3258,18 @@ def echo(rfd, wfd):
                 view = view[os.write(wfd, view):]
 
 
+_ALWAYS_CAPTURE = os.environ.get('POLYGLOT_CAPTURE') == 'always'
+
+
+def _host_pid():
+    """The PID of the polyglot process (whose /proc fds shared arrays are mapped through): the
+    parent, unless a Ray actor started this worker on polyglot's behalf."""
+    return int(os.environ.get('POLYGLOT_HOST_PID') or os.getppid())
+
+
 def main(argv):
+    if argv[:1] == ['--ray'] and len(argv) == 4:
+        return ray_driver(argv[1], int(argv[2]), int(argv[3]))
     if argv[:1] == ['--self-test']:
         return self_test(argv[1:])
     if argv[:1] == ['--echo'] and len(argv) == 3:
@@ -3349,3 +3370,185 @@ _WORKER_CODES = frozenset(id(f.__code__) for f in (
     LispFunction.__call__))
 # The script's frames below main (the bootstrap), when run as the worker.
 _SCRIPT_GLOBALS = globals().get('_SCRIPT_GLOBALS')
+
+
+# -- Ray (--backend ray) ------------------------------------------------------------------------
+#
+# `--ray ADDRESS RFD WFD` makes this process a Ray *driver* for one pool worker: it joins the
+# cluster, creates an actor, and the actor starts this same runtime as a process of its own on
+# its node (a real main thread: signals, Ctrl-C, the handle table, as with --backend workers).
+# The driver then only forwards bytes: the host's frames to the actor's runtime over TCP, and
+# the replies back. Ray's own threads, logs and prints stay out of the host's terminal (the
+# runtime sends its output over the protocol), a SIGINT to the driver interrupts the running
+# call, and when the runtime or its actor dies the driver ends the same way, with the cause as
+# its last words on stderr.
+
+_RAY_ACTOR = r"""
+import os, signal, socket, subprocess, sys, threading
+
+class PolyglotWorker:
+    def __init__(self, source, host_pid, host_boot):
+        import tempfile
+        fd, path = tempfile.mkstemp(prefix='polyglot-runtime-', suffix='.py')
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            f.write(source)
+        self.path = path
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        env = dict(os.environ, POLYGLOT_CAPTURE='always')
+        same = host_boot == _boot_id()
+        env['POLYGLOT_HOST_PID'] = str(host_pid if same else 0)
+        def child():
+            os.setpgid(0, 0)
+            try:
+                import ctypes
+                ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            except Exception:
+                pass
+        self.proc = subprocess.Popen([sys.executable, '-u', path, str(req_r), str(rep_w)],
+                                     pass_fds=(req_r, rep_w), stdin=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, env=env, preexec_fn=child)
+        os.close(req_r)
+        os.close(rep_w)
+        self.to_runtime, self.from_runtime = req_w, rep_r
+        self.last = ''
+        threading.Thread(target=self._stderr, daemon=True).start()
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(('0.0.0.0', 0))
+        self.listener.listen(1)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _stderr(self):
+        for line in self.proc.stderr:
+            line = line.decode('utf-8', 'replace').rstrip()
+            if line:
+                self.last = line
+            sys.stderr.write(line + '\n')
+
+    def _serve(self):
+        conn, _ = self.listener.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        threading.Thread(target=forward, daemon=True,
+                         args=(lambda: conn.recv(1 << 16), lambda d: write_all(self.to_runtime, d),
+                               lambda: os.close(self.to_runtime))).start()
+        forward(lambda: os.read(self.from_runtime, 1 << 16), conn.sendall)
+        self.proc.wait()
+        try:
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        conn.close()
+
+    def address(self):
+        import ray
+        return ray.util.get_node_ip_address(), self.listener.getsockname()[1], self.proc.pid
+
+    def interrupt(self):
+        try:
+            os.kill(self.proc.pid, signal.SIGINT)
+        except OSError:
+            pass
+
+    def ended(self):
+        self.proc.wait()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        return self.proc.returncode, self.last
+
+def _boot_id():
+    try:
+        with open('/proc/sys/kernel/random/boot_id') as f:
+            return f.read().strip()
+    except OSError:
+        return ''
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+def forward(read, write, done=None):
+    # Copies what `read` gives to `write` until end of input (or an error), then `done`.
+    try:
+        while True:
+            data = read()
+            if not data:
+                break
+            write(data)
+    except OSError:
+        pass
+    if done is not None:
+        try:
+            done()
+        except OSError:
+            pass
+"""
+
+
+
+def ray_driver(address, rfd, wfd):
+    """The Ray driver of one pool worker (see above); its exit mirrors the runtime's."""
+    os.environ.setdefault('RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER', '0')
+    # Ray writes into its driver's stdout: that is stderr here, never the host's pipes.
+    os.dup2(2, 1)
+    try:
+        import ray
+    except ImportError:
+        sys.stderr.write('polyglot: Ray is not installed in this Python environment (%s); '
+                         'install it with: %s -m pip install "ray[default]"\n'
+                         % (sys.executable, sys.executable))
+        return 3
+    import logging
+    import socket
+    try:
+        ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR,
+                 include_dashboard=False, configure_logging=False)
+    except Exception as e:
+        sys.stderr.write('polyglot: cannot join the Ray cluster at %s: %s\n'
+                         % (address, _error_display(e)))
+        return 3
+    namespace = {'__name__': '_polyglot_ray_actor'}
+    exec(compile(_RAY_ACTOR, '<polyglot-ray>', 'exec'), namespace)
+    actor_class = ray.remote(num_cpus=0, max_concurrency=4)(namespace['PolyglotWorker'])
+    actor = actor_class.remote(_SOURCE, os.getppid(), namespace['_boot_id']())
+    try:
+        ip, port, pid = ray.get(actor.address.remote())
+    except Exception as e:
+        sys.stderr.write('polyglot: the Ray actor did not start: %s\n' % _error_display(e))
+        return 3
+    conn = socket.create_connection((ip, port))
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def interrupt(signum, frame):
+        actor.interrupt.remote()
+    signal.signal(signal.SIGINT, interrupt)
+
+    def close_up():
+        conn.shutdown(socket.SHUT_WR)
+    forward_ = namespace['forward']
+    threading.Thread(target=forward_, daemon=True,
+                     args=(lambda: os.read(rfd, 1 << 16), conn.sendall, close_up)).start()
+    # A SIGINT may land on one of Ray's threads: the main thread then runs the handler only
+    # when it next wakes, so it never sleeps long.
+    import select
+
+    def down():
+        while not select.select([conn], [], [], 0.1)[0]:
+            pass
+        return conn.recv(1 << 16)
+    forward_(down, lambda d: namespace['write_all'](wfd, d))
+    os.close(wfd)
+    try:
+        code, last = ray.get(actor.ended.remote(), timeout=10)
+    except Exception as e:
+        sys.stderr.write('%s\n' % _error_display(e))
+        code, last = 1, ''
+    if last:
+        sys.stderr.write(last + '\n')
+    sys.stderr.flush()
+    if code is not None and code < 0:
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code or 0)
