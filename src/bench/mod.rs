@@ -167,7 +167,11 @@ pub fn run(args: &BenchArgs, config: &crate::engine::EngineConfig) -> i32 {
     let wanted: Vec<String> = args.suite.iter().map(|s| s.trim().to_uppercase()).collect();
     let chosen: Vec<&suites::Suite> = suites::SUITES
         .iter()
-        .filter(|s| wanted.is_empty() || wanted.iter().any(|w| w.eq_ignore_ascii_case(s.id)))
+        // P19 needs Ray and starts a cluster: only when asked for by name.
+        .filter(|s| {
+            (wanted.is_empty() && s.id != "P19")
+                || wanted.iter().any(|w| w.eq_ignore_ascii_case(s.id))
+        })
         .collect();
     if chosen.is_empty() {
         let ids: Vec<&str> = suites::SUITES.iter().map(|s| s.id).collect();

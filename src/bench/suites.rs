@@ -92,6 +92,11 @@ pub const SUITES: &[Suite] = &[
         run: p16,
     },
     Suite {
+        id: "P19",
+        what: "ray: a sequential call through one actor vs a raw Ray actor call; 256 chains in one frame",
+        run: p19,
+    },
+    Suite {
         id: "P17",
         what: "kernel: execute (+ 1 2) round trip vs ipykernel 1+2, same client",
         run: p17,
@@ -654,6 +659,105 @@ fn p16(ctx: &mut Ctx) -> Result<SuiteResult, String> {
             crate::engine::WORKERS_DEFAULT_MAX_INFLIGHT
         ),
     })
+}
+
+/// The baseline of P19: a raw Ray actor method call, timed by Ray's own Python in a local Ray of
+/// its own (started and stopped by the script); seconds per call, one sample per repetition.
+#[cfg(all(unix, feature = "workers"))]
+const RAW_RAY_CALL: &str = r#"
+import json, logging, os, sys, time
+os.environ.setdefault('RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER', '0')
+os.environ['RAY_AUTH_MODE'] = 'token'
+os.environ['RAY_AUTH_TOKEN'] = os.urandom(16).hex()
+os.dup2(2, 1)
+import ray
+ray.init(address='local', num_cpus=1, include_dashboard=False, log_to_driver=False,
+         logging_level=logging.ERROR)
+@ray.remote
+class Echo:
+    def f(self, x):
+        return x
+a = Echo.remote()
+ray.get(a.f.remote(1.0))
+n, reps = int(sys.argv[1]), int(sys.argv[2])
+out = []
+for _ in range(reps):
+    t = time.perf_counter()
+    for i in range(n):
+        ray.get(a.f.remote(2.0))
+    out.append((time.perf_counter() - t) / n)
+sys.stderr.write('P19-RESULT ' + json.dumps(out) + '\n')
+ray.shutdown()
+"#;
+
+/// P19: `--backend ray` through one actor: a call whose value is used (a round trip through
+/// the driver and the actor's runtime) against a raw Ray actor call, and 256 chains in one
+/// frame (`batch`), chains per second.
+#[cfg(all(unix, feature = "workers"))]
+fn p19(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n: usize = if ctx.quick { 100 } else { 500 };
+    let config = crate::engine::EngineConfig {
+        backend: crate::engine::BackendKind::Ray,
+        workers: Some(1),
+        ..workers_config(ctx)
+    };
+    let t = Instant::now();
+    let mut engine = crate::engine::Engine::new(config).map_err(|e| e.message.clone())?;
+    let setup = r#"(def bench-m ($py "math")) (bench-m.sqrt 1.0)
+                 (defn bench-p19 (n) (dotimes [i n] (+ 0.0 (bench-m.sqrt 2.0))))
+                 (defn bench-p19-frame (k) (dotimes [j k] (batch (dotimes [i 256] (bench-m.sqrt 2.0)))))"#;
+    engine
+        .eval_quietly("<bench>", setup)
+        .map_err(|e| e.message.clone())?;
+    let startup = t.elapsed().as_secs_f64();
+    let code = format!("(bench-p19 {n})");
+    timed(&mut engine, &code)?;
+    let mut ours = super::stats::Samples::default();
+    let mut frames = Vec::new();
+    let k = if ctx.quick { 20 } else { 100 };
+    for _ in 0..ctx.reps {
+        ours.push(timed(&mut engine, &code)? * 1e6 / n as f64);
+        frames.push(256.0 * k as f64 / timed(&mut engine, &format!("(bench-p19-frame {k})"))?);
+        ctx.tick();
+    }
+    let _ = engine.shutdown();
+    let out = Command::new(&ctx.python_exe)
+        .args(["-c", RAW_RAY_CALL, &n.to_string(), &ctx.reps.to_string()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run the Ray baseline: {e}"))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find_map(|l| l.strip_prefix("P19-RESULT "))
+        .ok_or_else(|| format!("the Ray baseline failed: {}", err.trim()))?;
+    let mut base = super::stats::Samples::default();
+    for x in line.trim_matches(['[', ']']).split(',') {
+        if let Ok(v) = x.trim().parse::<f64>() {
+            base.push(v * 1e6);
+        }
+    }
+    frames.sort_by(f64::total_cmp);
+    let rate = frames.get(frames.len() / 2).copied().unwrap_or(0.0);
+    let mut res = result(
+        "P19",
+        what_of("P19"),
+        "µs",
+        (ours, base),
+        Target::RatioAtMost(1.2),
+    );
+    res.met_override = Some(res.ratio().is_some_and(|q| q <= 1.2) && rate >= 100_000.0);
+    res.note = format!(
+        "{:.0}k chains/s with 256 in one frame (target ≥ 100k); start-up with a local Ray {startup:.1} s",
+        rate / 1e3
+    );
+    Ok(res)
+}
+
+#[cfg(not(all(unix, feature = "workers")))]
+fn p19(_ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    Err("this build has no workers backend".into())
 }
 
 #[cfg(not(all(unix, feature = "workers")))]
