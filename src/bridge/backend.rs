@@ -175,6 +175,8 @@ pub trait Backend {
     fn pin_worker(&self, _w: Option<usize>) -> Option<usize> {
         None
     }
+    /// Copies the object of `h` to every worker now (see `pool-map`); in-process, nothing.
+    fn spread(&self, _h: HandleId, _host: &mut dyn CallbackHost) {}
     /// One row per worker, for `:workers` (empty in-process).
     fn worker_rows(&self) -> Vec<WorkerRow> {
         Vec::new()

@@ -746,6 +746,13 @@ impl Host for Interop {
         self.backend().ok()?.worker_count()
     }
 
+    fn spread(&self, vm: &mut Vm, f: &Value) {
+        let (Value::Host(r), Some(b)) = (f, self.backend.borrow().clone()) else {
+            return;
+        };
+        b.spread(r.id, &mut VmHost { vm, interop: self });
+    }
+
     fn pin_worker(&self, w: Option<usize>) -> Option<usize> {
         match w {
             Some(_) => self.backend().ok()?.pin_worker(w),

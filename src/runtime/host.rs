@@ -106,6 +106,9 @@ pub trait Host {
     fn pin_worker(&self, _w: Option<usize>) -> Option<usize> {
         None
     }
+    /// `pool-map` is about to call `f` on every worker: a host object is copied to each now,
+    /// before the first item keeps its own worker busy.
+    fn spread(&self, _vm: &mut Vm, _f: &Value) {}
     /// `(batch ...)`: calls issued until the matching [`Host::end_batch`] go out together.
     fn begin_batch(&self) {}
     fn end_batch(&self) {}

@@ -1268,6 +1268,10 @@ impl Backend for WorkersBackend {
         self.rows()
     }
 
+    fn spread(&self, h: HandleId, host: &mut dyn CallbackHost) {
+        self.spread_handle(h, host);
+    }
+
     fn release(&self, h: HandleId) {
         if let Some(s) = self.slot_of_handle(h) {
             if h.owner == self.owner(s) {

@@ -274,6 +274,17 @@ impl WorkersBackend {
         Ok(copy)
     }
 
+    /// Copies `h`'s object to every other worker now (a failure is left for the call that
+    /// needs the copy to report).
+    pub(super) fn spread_handle(&self, h: HandleId, host: &mut dyn CallbackHost) {
+        let Some(from) = self.slot_of_handle(h).map(|s| s.index) else {
+            return;
+        };
+        for to in (0..self.slots.len()).filter(|t| *t != from) {
+            let _ = self.move_operand(Operand::Handle(h), from, to, host);
+        }
+    }
+
     /// After a call: with nothing pinned, the copies made for it go (their releases ride on
     /// the next request, after the call in the worker's order).
     pub(super) fn after_call(&self) {

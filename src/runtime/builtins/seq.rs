@@ -523,6 +523,8 @@ fn pool_map(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
         .collect::<Result<_, _>>()?;
     let n = cols.iter().map(Vec::len).min().unwrap_or(0);
     let outer = host.pin_worker(Some(0));
+    // A Python callable goes to every worker before the first item occupies its own.
+    host.spread(vm, f);
     let was_spreading = std::mem::replace(&mut vm.spreading, true);
     let mut out = Vec::with_capacity(n);
     let mut failed = None;
