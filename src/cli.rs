@@ -317,19 +317,24 @@ fn kernel(args: &KernelArgs, config: EngineConfig) -> i32 {
     }
 }
 
-/// The flags a kernelspec records so the kernel runs as installed (`--backend workers`).
+/// The flags a kernelspec records so the kernel runs as installed (`--backend workers`, with
+/// `--workers N` when given; `--backend ray` with its address).
 fn kernel_flags(config: &EngineConfig) -> Vec<String> {
-    match config.backend {
-        BackendKind::Embedded => Vec::new(),
+    let mut flags: Vec<String> = match config.backend {
+        BackendKind::Embedded => return Vec::new(),
         BackendKind::Workers => vec!["--backend".into(), "workers".into()],
         BackendKind::Ray => {
-            let mut flags = vec!["--backend".into(), "ray".into()];
+            let mut f = vec!["--backend".into(), "ray".into()];
             if let Some(a) = &config.ray_address {
-                flags.extend(["--ray-address".into(), a.clone()]);
+                f.extend(["--ray-address".into(), a.clone()]);
             }
-            flags
+            f
         }
+    };
+    if let Some(n) = config.workers {
+        flags.extend(["--workers".into(), n.to_string()]);
     }
+    flags
 }
 
 /// Exit status when standard output is a pipe whose reader has gone (`| head`): what a shell

@@ -95,8 +95,21 @@ fn install_refuses_bad_names_and_the_kernel_needs_a_connection_file() {
 /// The Python half: pytest over tests/kernel/ with the kernelspec of this binary.
 #[test]
 fn the_protocol_through_real_jupyter_clients() {
-    let dir = TempDir::new("kernel-pytest");
-    let o = install(dir.path(), &[]);
+    pytest_with_kernelspec("kernel-pytest", &[]);
+}
+
+/// The same suite with the kernel on the workers backend (its Python in a pool of two).
+#[test]
+fn the_protocol_through_real_jupyter_clients_on_workers() {
+    pytest_with_kernelspec(
+        "kernel-pytest-workers",
+        &["--backend", "workers", "--workers", "2"],
+    );
+}
+
+fn pytest_with_kernelspec(name: &str, flags: &[&str]) {
+    let dir = TempDir::new(name);
+    let o = install(dir.path(), flags);
     assert_eq!(o.code, 0, "{}", o.show());
     let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kernel");
     let runtime = dir.path().join("runtime");
