@@ -1,4 +1,4 @@
-//! The suites of PERFORMANCE.md that exist so far (P1–P12, P16, P17). Each measures our
+//! The suites of PERFORMANCE.md that exist so far (P1–P17, P19). Each measures our
 //! workload and its baseline in the same run, interleaved, `reps` times. Lisp workloads are
 //! timed around the evaluation; Python baselines time themselves inside Python (so the bridge is
 //! charged to us, never to the baseline).
@@ -85,6 +85,21 @@ pub const SUITES: &[Suite] = &[
         id: "P12",
         what: "1M handles created and dropped: RSS growth",
         run: p12,
+    },
+    Suite {
+        id: "P13",
+        what: "tak(24,16,8) in the Lisp vs CPython",
+        run: p13,
+    },
+    Suite {
+        id: "P14",
+        what: "a float multiply-add loop (10^7 steps) in the Lisp vs CPython",
+        run: p14,
+    },
+    Suite {
+        id: "P15",
+        what: "map/filter/reduce with closures over 10^6 items in the Lisp vs CPython",
+        run: p15,
     },
     Suite {
         id: "P16",
@@ -321,6 +336,73 @@ fn p5(ctx: &mut Ctx) -> Result<SuiteResult, String> {
         r,
         Target::RatioAtMost(0.5),
     ))
+}
+
+/// A Lisp workload against the same program in CPython, both defined by `lisp_def` and
+/// `py_def` (the Python defines `bench_run(arg)`, timing itself), each run with `arg`.
+fn versus_cpython(
+    ctx: &mut Ctx,
+    id: &str,
+    lisp_def: &str,
+    lisp_call: &str,
+    py_def: &str,
+    py_call: &str,
+    target: f64,
+) -> Result<SuiteResult, String> {
+    lisp(ctx, lisp_def)?;
+    py_setup(ctx, py_def)?;
+    let r = interleave(ctx, 1e3, &mut |c| time_lisp(c, lisp_call), &mut |c| {
+        time_python(c, py_call)
+    })?;
+    Ok(result(
+        id,
+        what_of(id),
+        "ms",
+        r,
+        Target::RatioAtMost(target),
+    ))
+}
+
+/// P13: tak, a recursion made of comparisons and subtraction (three calls per level).
+fn p13(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let args = if ctx.quick { "18 12 6" } else { "24 16 8" };
+    versus_cpython(
+        ctx,
+        "P13",
+        "(defn bench-tak (x y z) (if (not (< y x)) z (bench-tak (bench-tak (- x 1) y z) (bench-tak (- y 1) z x) (bench-tak (- z 1) x y))))",
+        &format!("(bench-tak {args})"),
+        "import time\ndef bench_tak(x, y, z):\n    if not y < x:\n        return z\n    return bench_tak(bench_tak(x - 1, y, z), bench_tak(y - 1, z, x), bench_tak(z - 1, x, y))\ndef bench_p13(x, y, z):\n    t = time.perf_counter()\n    bench_tak(x, y, z)\n    return time.perf_counter() - t\n",
+        &format!("bench_p13({})", args.replace(' ', ", ")),
+        0.5,
+    )
+}
+
+/// P14: a float multiply-add loop (a `loop`/`recur` against a `for` over `range`).
+fn p14(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n = if ctx.quick { 1_000_000 } else { 10_000_000 };
+    versus_cpython(
+        ctx,
+        "P14",
+        "(defn bench-fma (n) (loop [i 0 acc 0.0] (if (< i n) (recur (+ i 1) (+ (* acc 0.999999) 1.5)) acc)))",
+        &format!("(bench-fma {n})"),
+        "import time\ndef bench_p14(n):\n    t = time.perf_counter()\n    acc = 0.0\n    for i in range(n):\n        acc = acc * 0.999999 + 1.5\n    return time.perf_counter() - t\n",
+        &format!("bench_p14({n})"),
+        0.5,
+    )
+}
+
+/// P15: map, filter and reduce with closures over a range.
+fn p15(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let n = if ctx.quick { 200_000 } else { 1_000_000 };
+    versus_cpython(
+        ctx,
+        "P15",
+        "(defn bench-mfr (n) (reduce + 0 (filter (fn (x) (= 0 (mod x 3))) (map (fn (x) (* x 2)) (range n)))))",
+        &format!("(bench-mfr {n})"),
+        "import time, functools\ndef bench_p15(n):\n    t = time.perf_counter()\n    functools.reduce(lambda a, b: a + b, filter(lambda x: x % 3 == 0, map(lambda x: x * 2, range(n))), 0)\n    return time.perf_counter() - t\n",
+        &format!("bench_p15({n})"),
+        0.7,
+    )
 }
 
 fn time_command(cmd: &mut Command) -> Result<f64, String> {

@@ -201,6 +201,9 @@ pub(super) fn condition(g: &Gen, test: &Expr) -> Option<Cond> {
     let Expr::Call(call) = test else {
         return None;
     };
+    if let Some(c) = negation(g, test, call) {
+        return Some(c);
+    }
     let (id, expected) = core_binary(g, call)?;
     let cmp: fn(i64, i64) -> bool = match expected.name {
         "<" => |a, b| a < b,
@@ -214,16 +217,79 @@ pub(super) fn condition(g: &Gen, test: &Expr) -> Option<Cond> {
         Expr::Local(b, _) => g.plain_slot(*b)?,
         _ => return None,
     };
-    let Expr::Const(Value::Int(k)) = call.args[1] else {
+    let full = specialize(g, call)?;
+    // `(< n 2)`: a slot and a constant; `(< y x)`: two slots.
+    match (&call.args[1], local_slot(g, &call.args[1])) {
+        (Expr::Const(Value::Int(k)), _) => {
+            let k = *k;
+            Some(Box::new(move |vm, f| {
+                if let (Value::Builtin(now), Value::Int(a)) =
+                    (&vm.globals[id], &vm.stack[f.base + slot])
+                {
+                    if std::ptr::eq(*now, expected) {
+                        return Ok(cmp(*a, k));
+                    }
+                }
+                Ok(full(vm, f)?.truthy())
+            }))
+        }
+        (_, Some(other)) => Some(Box::new(move |vm, f| {
+            if let (Value::Builtin(now), Value::Int(a), Value::Int(b)) = (
+                &vm.globals[id],
+                &vm.stack[f.base + slot],
+                &vm.stack[f.base + other],
+            ) {
+                if std::ptr::eq(*now, expected) {
+                    return Ok(cmp(*a, *b));
+                }
+            }
+            Ok(full(vm, f)?.truthy())
+        })),
+        _ => None,
+    }
+}
+
+/// `(not x)` as a test, while the global `not` holds the core builtin: the negation of `x`'s
+/// test (itself inline when it can be), with no boolean value made.
+fn negation(g: &Gen, test: &Expr, call: &Call) -> Option<Cond> {
+    let Expr::Global(id, _) = call.callee else {
         return None;
     };
-    let full = specialize(g, call)?;
+    if call.args.len() != 1 {
+        return None;
+    }
+    let Value::Builtin(b) = g.vm.globals.get(id)? else {
+        return None;
+    };
+    let expected: &'static Builtin = b;
+    let core = &crate::runtime::builtins::core::BUILTINS;
+    if expected.name != "not" || !core.iter().any(|x| std::ptr::eq(x, expected)) {
+        return None;
+    }
+    let inner = condition(g, &call.args[0]);
+    let value = inner.is_none().then(|| g.expr(&call.args[0]));
+    // Whatever `not` names when this runs, if not the builtin.
+    let full = g.expr(test);
     Some(Box::new(move |vm, f| {
-        if let (Value::Builtin(now), Value::Int(a)) = (&vm.globals[id], &vm.stack[f.base + slot]) {
-            if std::ptr::eq(*now, expected) {
-                return Ok(cmp(*a, k));
+        let core_now =
+            matches!(&vm.globals[id], Value::Builtin(now) if std::ptr::eq(*now, expected));
+        let v = if core_now {
+            if let Some(c) = &inner {
+                return Ok(!c(vm, f)?);
             }
-        }
-        Ok(full(vm, f)?.truthy())
+            let x = value.as_ref().expect("a value when there is no inner test")(vm, f)?;
+            return Ok(!forced(vm, x)?.truthy());
+        } else {
+            full(vm, f)?
+        };
+        Ok(forced(vm, v)?.truthy())
     }))
+}
+
+/// A lazy Python chain (or a pending call) run first, as every test does.
+fn forced(vm: &mut Vm, v: Value) -> Result<Value, Exn> {
+    match v {
+        Value::Lazy(_) => vm.force(&v),
+        v => Ok(v),
+    }
 }
