@@ -162,6 +162,24 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
                 general(vm, a, Value::Int(k))
             })
         }
+        (Some(s), None, None) if matches!(y, Expr::Const(Value::Float(_))) => {
+            // `(* acc 0.5)`: a float slot and a float constant.
+            let Expr::Const(Value::Float(k)) = *y else {
+                unreachable!("matched above")
+            };
+            let x = g.expr(x);
+            Box::new(move |vm, f| {
+                if still_core(vm) {
+                    if let Value::Float(a) = vm.stack[f.base + s] {
+                        if let Some(v) = fast(op, &Value::Float(a), &Value::Float(k)) {
+                            return Ok(v);
+                        }
+                    }
+                }
+                let a = x(vm, f)?;
+                general(vm, a, Value::Float(k))
+            })
+        }
         (Some(s), None, Some(t)) => {
             let (x, y) = (g.expr(x), g.expr(y));
             Box::new(move |vm, f| {
