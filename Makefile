@@ -9,7 +9,7 @@ BIN     := target/release/polyglot
 # Tests and the demo use the project's venv as their Python environment.
 export VIRTUAL_ENV := $(abspath $(VENV))
 
-.PHONY: all build demo test venv clean book-check wasm-target
+.PHONY: all build demo test venv clean book-check wasm-target web web-deps web-serve chromium
 
 all: build
 
@@ -37,15 +37,40 @@ demo: venv build
 	@echo "--- polyglot -e '(+ 1 2)'"
 	@$(BIN) -e '(+ 1 2)'
 
-test: venv wasm-target
-	cargo fmt --check
+test: venv wasm-target web chromium
+	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy -p polyglot-web --target wasm32-unknown-unknown -- -D warnings
 	# The bare language: no pyo3/numpy (only under src/bridge/embedded), no front-ends; it
 	# also builds for the browser.
 	cargo check --lib --no-default-features
 	cargo build --lib --no-default-features --target wasm32-unknown-unknown
 	cargo test --all-targets
 	cargo test --doc
+	# The browser build: the Node runner and the backend (node --test), the page in headless
+	# Chromium.
+	cd web && node --test test/
+
+# The browser build (web/): the Lisp as a wasm32 module, web/dist/polyglot.wasm, and the npm
+# packages the page and its tests use (Pyodide; puppeteer-core, which downloads no browser).
+WEB_WASM := web/dist/polyglot.wasm
+web: wasm-target web-deps
+	cargo build -p polyglot-web --target wasm32-unknown-unknown --profile wasm
+	@mkdir -p web/dist
+	cp target/wasm32-unknown-unknown/wasm/polyglot_web.wasm $(WEB_WASM)
+
+web-deps: web/node_modules/.ready
+web/node_modules/.ready: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+# The REPL page on http://127.0.0.1:8000/ (with the COOP/COEP headers the interrupt needs).
+web-serve: web
+	node web/serve.mjs 8000
+
+# Debian's Chromium, for the page's test (skipped when already installed).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # The wasm32 target for the portable-core check (skipped when already installed).
 wasm-target:

@@ -321,7 +321,7 @@ fn kernel(args: &KernelArgs, config: EngineConfig) -> i32 {
 /// `--workers N` when given; `--backend ray` with its address).
 fn kernel_flags(config: &EngineConfig) -> Vec<String> {
     let mut flags: Vec<String> = match config.backend {
-        BackendKind::Embedded => return Vec::new(),
+        BackendKind::Embedded | BackendKind::Pyodide => return Vec::new(),
         BackendKind::Workers => vec!["--backend".into(), "workers".into()],
         BackendKind::Ray => {
             let mut f = vec!["--backend".into(), "ray".into()];

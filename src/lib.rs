@@ -4,7 +4,8 @@
 //! enforces this):
 //!
 //! ```text
-//! source, symbol, buffer, ids, stack   leaves: spans, interned names, typed memory, handle ids
+//! source, symbol, buffer, ids, stack,  leaves: spans, interned names, typed memory, handle ids,
+//! clock                                a clock that also works on wasm32
 //! reader                               text → Datum with spans
 //! bridge                               chain IR, Backend trait, handles, backends + factory
 //! runtime                              Value, VM, errors, printer, core builtins, Host trait
@@ -49,6 +50,7 @@
 //! ```
 
 pub mod buffer;
+pub mod clock;
 pub mod ids;
 pub mod source;
 pub mod stack;

@@ -83,9 +83,14 @@ fn examples(md: &str, file: &str) -> Vec<Example> {
 
 /// Runs an example's script with these extra arguments: stdout, stderr, success.
 fn run_example(root: &Path, ex: &Example, args: &[&str]) -> (String, String, bool) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polyglot"))
-        .args(args)
-        .arg("-")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_polyglot"));
+    cmd.args(args).arg("-");
+    run_script(root, ex, cmd)
+}
+
+/// Runs `cmd` (which reads the script from stdin) on an example: stdout, stderr, success.
+fn run_script(root: &Path, ex: &Example, mut cmd: Command) -> (String, String, bool) {
+    let mut child = cmd
         .current_dir(root)
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
@@ -154,6 +159,34 @@ fn book_examples_give_the_same_output_on_workers() {
     }
     assert!(compared >= 20, "only {compared} examples compared");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The browser chapter's examples also run under the Node runner (the wasm build with Pyodide)
+/// and print what the native binary prints.
+#[test]
+fn browser_chapter_examples_give_the_same_output_under_node() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("POLYGLOT_SKIP_WEB").is_some() {
+        eprintln!("SKIPPED the browser chapter under node: POLYGLOT_SKIP_WEB is set");
+        return;
+    }
+    assert!(
+        root.join("web/dist/polyglot.wasm").exists(),
+        "web/dist/polyglot.wasm is missing: `make web` builds it (POLYGLOT_SKIP_WEB=1 skips this test)"
+    );
+    let mut compared = 0;
+    for ex in all_examples(root)
+        .iter()
+        .filter(|e| e.run && e.file == "browser.md")
+    {
+        let native = run_example(root, ex, &[]);
+        let mut node = Command::new("node");
+        node.args(["web/run.mjs", "-"]);
+        let node = run_script(root, ex, node);
+        assert_eq!(native, node, "{}:{}: differs under node", ex.file, ex.line);
+        compared += 1;
+    }
+    assert!(compared >= 1, "the browser chapter has a runnable example");
 }
 
 #[test]

@@ -7,6 +7,12 @@
 //! be the same. A file whose behaviour cannot be the same on a worker process says so in a
 //! `NAME.workers` file beside it: its first line is the reason, and if more lines follow, they
 //! are the stdout expected on workers (otherwise the file is not run there).
+//!
+//! And again under `node web/run.mjs` (the browser build: the Lisp as wasm32, Python in
+//! Pyodide), every file that needs no NumPy (nor pandas, matplotlib, typed arrays as ndarrays)
+//! and no threads, which Pyodide has not: the same output again. A `NAME.node` file beside one
+//! says why it cannot be the same there (first line; the file is then not run there). This needs
+//! `make web` (the wasm module and the npm packages); `POLYGLOT_SKIP_WEB=1` skips it, saying so.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,6 +32,9 @@ fn lisp_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn run(root: &Path, rel: &Path, backend: &str) -> (String, String, i32) {
+    if backend == "node" {
+        return run_node(root, rel);
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_polyglot"))
         .args(["--backend", backend])
         // A pool of two on any machine: pool-map and with-worker really spread.
@@ -46,6 +55,83 @@ fn run(root: &Path, rel: &Path, backend: &str) -> (String, String, i32) {
     )
 }
 
+/// The Node runner on one file, killed after [`NODE_TIMEOUT`].
+fn run_node(root: &Path, rel: &Path) -> (String, String, i32) {
+    let dir = std::env::temp_dir().join(format!("polyglot-golden-node-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let stem = rel.to_string_lossy().replace(['/', '\\'], "_");
+    let (out_path, err_path) = (
+        dir.join(format!("{stem}.out")),
+        dir.join(format!("{stem}.err")),
+    );
+    let mut child = Command::new("node")
+        .arg("web/run.mjs")
+        .arg(rel)
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr file"))
+        .spawn()
+        .expect("run node (is Node.js installed?)");
+    let started = std::time::Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("wait for node") {
+            break status.code().unwrap_or(-1);
+        }
+        if started.elapsed() > NODE_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break -2;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let read =
+        |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+    let r = (read(&out_path), read(&err_path), code);
+    let _ = std::fs::remove_file(&out_path);
+    let _ = std::fs::remove_file(&err_path);
+    r
+}
+
+/// A script under Node that runs longer than this has hung.
+const NODE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// What Pyodide cannot run here: NumPy and the rest of the scientific stack (no wheels
+/// offline), and threads.
+fn needs_what_pyodide_lacks(text: &str) -> bool {
+    [
+        "numpy",
+        "pandas",
+        "matplotlib",
+        "as-nd",
+        "Thread(",
+        "ThreadPool",
+        "concurrent.futures",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
+}
+
+#[test]
+fn golden_files_on_node() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("POLYGLOT_SKIP_WEB").is_some() {
+        eprintln!("SKIPPED golden files under node: POLYGLOT_SKIP_WEB is set");
+        return;
+    }
+    for needed in [
+        "web/dist/polyglot.wasm",
+        "web/node_modules/pyodide/pyodide.mjs",
+    ] {
+        assert!(
+            root.join(needed).exists(),
+            "{needed} is missing: `make web` builds the browser build (POLYGLOT_SKIP_WEB=1 skips this test)"
+        );
+    }
+    golden_files_on("node");
+}
+
 #[test]
 fn golden_files() {
     golden_files_on("embedded");
@@ -58,6 +144,7 @@ fn golden_files_on_workers() {
 
 fn golden_files_on(backend: &str) {
     let workers = backend == "workers";
+    let node = backend == "node";
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     lisp_files(&root.join("examples"), &mut files);
@@ -68,10 +155,64 @@ fn golden_files_on(backend: &str) {
         "expected golden files, found {}",
         files.len()
     );
-    let bless = std::env::var_os("BLESS").is_some() && !workers;
+    let bless = std::env::var_os("BLESS").is_some() && backend == "embedded";
+    // Under node, what Pyodide cannot run is left out, and so is a file that says why (.node).
+    let files: Vec<PathBuf> = if node {
+        files
+            .into_iter()
+            .filter(|f| {
+                let text = std::fs::read_to_string(f).unwrap_or_default();
+                if needs_what_pyodide_lacks(&text) {
+                    return false;
+                }
+                match std::fs::read_to_string(f.with_extension("node")) {
+                    Ok(reason) => {
+                        assert!(
+                            !reason.trim().is_empty(),
+                            "{}: a .node file says why",
+                            f.display()
+                        );
+                        false
+                    }
+                    Err(_) => true,
+                }
+            })
+            .collect()
+    } else {
+        files
+    };
+    // Node runs take seconds each (Pyodide starts in every one): two at a time.
+    let outputs: Vec<Option<(String, String, i32)>> = if node {
+        let half = files.len().div_ceil(2);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = files
+                .chunks(half.max(1))
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|f| {
+                                Some(run(
+                                    root,
+                                    f.strip_prefix(root).expect("under the root"),
+                                    "node",
+                                ))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().expect("a node runner thread"))
+                .collect()
+        })
+    } else {
+        vec![None; files.len()]
+    };
     let mut failures = Vec::new();
     let mut ran = 0;
-    for file in &files {
+    for (file, output) in files.iter().zip(outputs) {
         let rel = file.strip_prefix(root).expect("under the root");
         // On workers: a file may say why its output differs there, and what it is.
         let mut want_out_override = None;
@@ -90,7 +231,7 @@ fn golden_files_on(backend: &str) {
             }
         }
         ran += 1;
-        let (stdout, stderr, code) = run(root, rel, backend);
+        let (stdout, stderr, code) = output.unwrap_or_else(|| run(root, rel, backend));
         let out_path = file.with_extension("out");
         let err_path = file.with_extension("err");
         if bless {
@@ -131,8 +272,12 @@ fn golden_files_on(backend: &str) {
         failures.len(),
         failures.join("\n\n")
     );
-    assert!(
-        ran * 10 >= files.len() * 9,
-        "most golden files run on {backend}"
-    );
+    if node {
+        assert!(ran >= 60, "most golden files run under node ({ran} did)");
+    } else {
+        assert!(
+            ran * 10 >= files.len() * 9,
+            "most golden files run on {backend}"
+        );
+    }
 }

@@ -14,14 +14,17 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("symbol", &[]),
     ("buffer", &[]),
     ("stack", &[]),
+    ("clock", &[]),
     ("ids", &["buffer"]),
     // The Lisp's front half, and the bridge (which never sees the Lisp).
     ("reader", &["source", "symbol", "stack"]),
-    ("bridge", &["buffer", "ids", "stack"]),
+    ("bridge", &["buffer", "ids", "stack", "clock"]),
     // The runtime knows no Python: it reaches the host through its own trait.
     (
         "runtime",
-        &["source", "symbol", "buffer", "ids", "stack", "reader"],
+        &[
+            "source", "symbol", "buffer", "ids", "stack", "reader", "clock",
+        ],
     ),
     (
         "syntax",
@@ -34,7 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "interop",
         &[
-            "source", "symbol", "buffer", "ids", "stack", "runtime", "bridge",
+            "source", "symbol", "buffer", "ids", "stack", "runtime", "bridge", "clock",
         ],
     ),
     ("diagnostics", &["source", "reader", "runtime"]),
@@ -49,6 +52,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "interop",
             "bridge",
             "diagnostics",
+            "clock",
         ],
     ),
     // Front-ends: through the engine (and the runtime's values and printer).

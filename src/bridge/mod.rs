@@ -11,7 +11,10 @@ pub mod ir;
 
 #[cfg(feature = "embedded")]
 pub mod embedded;
-#[cfg(all(unix, feature = "workers"))]
+#[cfg(any(
+    all(unix, feature = "workers"),
+    all(target_arch = "wasm32", feature = "pyodide")
+))]
 pub mod workers;
 
 use backend::Backend;
@@ -29,6 +32,8 @@ pub enum BackendKind {
     Workers,
     /// The same workers as Ray actors: a local Ray started on demand, or a cluster.
     Ray,
+    /// The browser build: the workers' runtime in Pyodide, in the Lisp's own Web Worker.
+    Pyodide,
 }
 
 impl BackendKind {
@@ -37,6 +42,7 @@ impl BackendKind {
             BackendKind::Embedded => "embedded",
             BackendKind::Workers => "workers",
             BackendKind::Ray => "ray",
+            BackendKind::Pyodide => "pyodide",
         }
     }
 }
@@ -104,6 +110,18 @@ pub fn start(config: &BackendConfig) -> Result<Rc<dyn Backend>, String> {
         BackendKind::Workers | BackendKind::Ray => {
             Err("this polyglot was built without the workers backend".into())
         }
+        #[cfg(all(target_arch = "wasm32", feature = "pyodide"))]
+        BackendKind::Pyodide => {
+            // One Python in the page: the workers backend over it, a pool of one.
+            let mut settings = workers::Settings::of(config);
+            settings.workers = 1;
+            Ok(Rc::new(workers::WorkersBackend::start(
+                PathBuf::from("pyodide"),
+                settings,
+            )?))
+        }
+        #[cfg(not(all(target_arch = "wasm32", feature = "pyodide")))]
+        BackendKind::Pyodide => Err("Pyodide is only available in the browser build".into()),
     }
 }
 
@@ -112,6 +130,7 @@ pub fn available(kind: BackendKind) -> bool {
     match kind {
         BackendKind::Embedded => cfg!(feature = "embedded"),
         BackendKind::Workers | BackendKind::Ray => cfg!(all(unix, feature = "workers")),
+        BackendKind::Pyodide => cfg!(all(target_arch = "wasm32", feature = "pyodide")),
     }
 }
 

@@ -508,7 +508,10 @@ impl Engine {
             out.flush();
             let interop = interop.filter(|i| i.started())?;
             // Started: this hands back the running backend (it starts nothing).
-            interop.backend().ok()?.shutdown()
+            let status = interop.backend().ok()?.shutdown();
+            // What Python's exit work printed through the sink (a worker's, the page's).
+            out.flush();
+            status
         })
     }
 }

@@ -44,14 +44,14 @@ impl Timing {
     }
 }
 
-/// The current instant, where the platform has a clock (`Instant` panics on wasm32).
-pub fn now() -> Option<std::time::Instant> {
-    (!cfg!(target_arch = "wasm32")).then(std::time::Instant::now)
+/// The current instant (on wasm32, of the clock the embedder supplied: see [`crate::clock`]).
+pub fn now() -> crate::clock::Instant {
+    crate::clock::Instant::now()
 }
 
-/// Time since `now()` gave `start` (zero without a clock).
-pub fn elapsed(start: Option<std::time::Instant>) -> Duration {
-    start.map_or(Duration::ZERO, |s| s.elapsed())
+/// Time since `now()` gave `start`.
+pub fn elapsed(start: crate::clock::Instant) -> Duration {
+    start.elapsed()
 }
 
 pub fn format_duration(d: Duration) -> String {

@@ -18,6 +18,7 @@ use crate::bridge::backend::{
 };
 use crate::bridge::ir::*;
 use crate::bridge::BackendConfig;
+use crate::clock::Instant;
 use crate::ids::CallbackId;
 use crate::runtime::error::{ErrorKind, Exn, LispError};
 use crate::runtime::host::{Host, HostRef, Lazy, LazyRoot, SiteCache};
@@ -30,7 +31,6 @@ use crate::symbol::python_name;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// The Python side of one engine.
 pub struct Interop {

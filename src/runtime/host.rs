@@ -8,6 +8,7 @@
 //! forcing a lazy chain, pulling items from a host iterable, describing a handle. A VM without
 //! a host ([`NoHost`]) runs the bare language; host values then never arise.
 
+use crate::clock::Instant;
 use crate::ids::HandleId;
 use crate::runtime::error::{ErrorKind, Exn, LispError};
 use crate::runtime::value::{HostOp, Value};
@@ -15,7 +16,6 @@ use crate::runtime::Vm;
 use crate::source::Span;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::time::Instant;
 
 /// What the runtime asks of the host language.
 pub trait Host {

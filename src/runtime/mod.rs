@@ -26,7 +26,6 @@ use output::{Output, StdStreams};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use value::{Builtin, BuiltinFn, HostArgs, Value};
 
@@ -174,8 +173,7 @@ impl Vm {
 
     #[inline]
     pub fn check_interrupt(&self) -> Result<(), Exn> {
-        if interrupt::INTERRUPTED.load(Ordering::Relaxed) && self.interruptible && interrupt::take()
-        {
+        if interrupt::pending() && self.interruptible && interrupt::take() {
             return Err(LispError::new(ErrorKind::Interrupt, "interrupted"));
         }
         Ok(())

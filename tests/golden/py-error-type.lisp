@@ -10,7 +10,7 @@
 (prn (describe (fn () (py-eval "None.attr"))))
 (prn (describe (fn () (py-eval "'a' + 1"))))
 (prn (describe (fn () (py-exec "raise RuntimeError('custom message')"))))
-(prn (describe (fn () ((. ($py "math") sqrt) -1))))
+(prn (describe (fn () ((. ($py "builtins") int) "x"))))
 (prn (describe (fn () ((. ($py "json") loads) "[1,"))))
 
 ;; Attribute chains and imports are lazy: they raise when they are used (here by ->py).

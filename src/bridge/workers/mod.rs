@@ -20,12 +20,21 @@
 //! its operands live on another worker; see [`pool`].
 
 pub mod codec;
+#[cfg(target_arch = "wasm32")]
+pub mod inpage;
 mod pool;
+#[cfg(unix)]
 mod process;
+#[cfg(unix)]
 mod ray;
+#[cfg(unix)]
 mod shm;
 mod values;
+// In the browser build the page's Pyodide stands in for the worker process.
+#[cfg(target_arch = "wasm32")]
+use inpage as process;
 
+#[cfg(unix)]
 /// The raw floor of a round trip (P8): `rounds` frames of `payload_len` bytes written to an
 /// echo worker and read back, with the same spin-then-block reads; the time per round trip.
 pub fn echo_floor(
@@ -44,6 +53,7 @@ pub fn echo_floor(
     Ok(t.elapsed() / rounds.max(1) as u32)
 }
 
+#[cfg(unix)]
 /// The runtime's own decode+dispatch loop over recorded request frames, in process (P9's
 /// baseline): messages handled and seconds taken.
 pub fn replay(python: &std::path::Path, frames: &std::path::Path) -> Result<(u64, f64), String> {
@@ -72,9 +82,11 @@ pub fn replay(python: &std::path::Path, frames: &std::path::Path) -> Result<(u64
 
 use crate::bridge::backend::*;
 use crate::bridge::handles::HandleTable;
+#[cfg(unix)]
 use crate::bridge::interrupt::IN_PYTHON;
 use crate::bridge::ir::*;
 use crate::buffer::SharedBuffer;
+use crate::clock::Instant;
 use crate::ids::*;
 use codec::Val;
 use process::Worker;
@@ -82,15 +94,20 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+#[cfg(unix)]
+use std::sync::atomic::{AtomicI32, AtomicI64};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
+#[cfg(unix)]
 /// The PID of the worker running the current request (0: none), for the SIGINT hook.
 static RUNNING_PID: AtomicI32 = AtomicI32::new(0);
 /// When the last Ctrl-C was forwarded (milliseconds of CLOCK_MONOTONIC).
+#[cfg(unix)]
 static LAST_INTERRUPT_MS: AtomicI64 = AtomicI64::new(i64::MIN / 2);
 static NEXT_OWNER: AtomicU32 = AtomicU32::new(1 << 16);
 
+#[cfg(unix)]
 fn monotonic_ms() -> i64 {
     let mut t = libc::timespec {
         tv_sec: 0,
@@ -103,6 +120,7 @@ fn monotonic_ms() -> i64 {
 
 /// Called from the SIGINT handler while a request waits: interrupt the worker's call; a second
 /// Ctrl-C within a second kills the worker.
+#[cfg(unix)]
 extern "C" fn interrupt_worker() {
     let pid = RUNNING_PID.load(Ordering::SeqCst);
     if pid <= 0 {
@@ -284,6 +302,7 @@ pub struct WorkersBackend {
     /// Routing between the workers (see [`pool`]).
     pool: pool::Routing,
     /// The local Ray this backend started (`--backend ray` without an address).
+    #[cfg(unix)]
     ray_head: RefCell<Option<ray::LocalRay>>,
 }
 
@@ -320,6 +339,7 @@ const KINDS: &[&str] = &[
 impl WorkersBackend {
     /// A backend whose workers start with the first request each gets.
     pub fn start(python: PathBuf, settings: Settings) -> Result<WorkersBackend, String> {
+        #[cfg(unix)]
         crate::bridge::interrupt::set_python_hook(interrupt_worker);
         let backend_id = NEXT_OWNER.fetch_add(1, Ordering::Relaxed);
         // On a Ray cluster the actors may be on other machines: arrays are copied (a local
@@ -352,6 +372,7 @@ impl WorkersBackend {
             answers: RefCell::new(Vec::new()),
             batch_depth: Cell::new(0),
             pool: pool::Routing::default(),
+            #[cfg(unix)]
             ray_head: RefCell::new(None),
         })
     }
@@ -378,12 +399,18 @@ impl WorkersBackend {
             return Ok(());
         }
         if let Some(wait) = self.backoff(s) {
+            #[cfg(unix)]
             std::thread::sleep(wait);
+            #[cfg(not(unix))]
+            let _ = wait;
         }
         let tag = (s.index > 0).then_some(s.index);
         let mut w = match &self.settings.ray {
             None => Worker::spawn(&self.python, tag),
+            #[cfg(unix)]
             Some(launch) => self.spawn_ray(launch, tag),
+            #[cfg(not(unix))]
+            Some(_) => Err("Ray is not available in this build".into()),
         }
         .map_err(|e| failure("WorkerDied", e))?;
         if s.started.get().is_some() {
@@ -407,6 +434,7 @@ impl WorkersBackend {
     }
 
     /// A Ray driver for a worker: on the cluster named, else on a local Ray started now.
+    #[cfg(unix)]
     fn spawn_ray(&self, launch: &RayLaunch, tag: Option<usize>) -> Result<Worker, String> {
         if let Some(address) = &launch.address {
             return Worker::spawn_ray(&self.python, address, tag, &[]);
@@ -554,11 +582,41 @@ impl WorkersBackend {
 
     fn recv(&self, s: &Slot) -> Result<Val, Box<PyFailure>> {
         self.seal_batch(s)?;
+        // In the page, receiving runs Python, which may call back into the Lisp (and so into
+        // this slot): nothing of the slot stays borrowed meanwhile.
+        #[cfg(target_arch = "wasm32")]
+        let r = {
+            let w = s.worker.borrow().as_ref().map(Worker::handle);
+            match w {
+                Some(mut w) => w.recv(),
+                None => return Err(failure("WorkerDied", "no worker".into())),
+            }
+        };
+        #[cfg(not(target_arch = "wasm32"))]
         let r = match s.worker.borrow_mut().as_mut() {
             Some(w) => w.recv(),
             None => return Err(failure("WorkerDied", "no worker".into())),
         };
         r.map_err(|d| self.lose_worker(s, &d))
+    }
+
+    /// The next message from `s`, waited for as a reply is: in the page, what Python sends
+    /// while it needs the host (callbacks, output) is served by this wait meanwhile.
+    fn recv_served(&self, s: &Slot, host: &mut dyn CallbackHost) -> Result<Val, Box<PyFailure>> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let mut serve = |msg: Val| {
+                self.on_message(s, msg, host, None)
+                    .map(|_| ())
+                    .map_err(|f| f.message)
+            };
+            process::serving(&mut serve, || self.recv_waiting(s))
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = host;
+            self.recv_waiting(s)
+        }
     }
 
     fn handle_number(&self, s: &Slot, id: HandleId) -> Result<u32, Box<PyFailure>> {
@@ -780,7 +838,7 @@ impl WorkersBackend {
             let r = if s.interrupting.get() {
                 self.recv_interrupting(s)
             } else {
-                self.recv_waiting(s)
+                self.recv_served(s, host)
             }
             .and_then(|msg| self.on_message(s, msg, host, None));
             if let Err(f) = r {
@@ -806,16 +864,21 @@ impl WorkersBackend {
                 }
             }
         }
+        #[cfg(unix)]
         let was_running = RUNNING_PID.swap(s.pid(), Ordering::SeqCst);
+        #[cfg(unix)]
         let was_in_python = IN_PYTHON.swap(true, Ordering::Relaxed);
         let msg = self.recv(s);
+        #[cfg(unix)]
         IN_PYTHON.store(was_in_python, Ordering::Relaxed);
+        #[cfg(unix)]
         RUNNING_PID.store(was_running, Ordering::SeqCst);
         msg
     }
 
     /// The next message from `s` while its calls are being interrupted: SIGINT again every
     /// 100 ms until something comes.
+    #[cfg(unix)]
     fn recv_interrupting(&self, s: &Slot) -> Result<Val, Box<PyFailure>> {
         self.flush(s)?;
         let mut sent = Instant::now();
@@ -836,6 +899,12 @@ impl WorkersBackend {
         }
     }
 
+    /// In the page nothing runs between two requests: nothing to signal again.
+    #[cfg(not(unix))]
+    fn recv_interrupting(&self, s: &Slot) -> Result<Val, Box<PyFailure>> {
+        self.recv_waiting(s)
+    }
+
     /// Reads messages from `s` until the answer to `rid` (its value as the worker sent it).
     fn wait_for(
         &self,
@@ -844,7 +913,7 @@ impl WorkersBackend {
         host: &mut dyn CallbackHost,
     ) -> Result<Val, Box<PyFailure>> {
         loop {
-            let msg = self.recv_waiting(s)?;
+            let msg = self.recv_served(s, host)?;
             if let Some(r) = self.on_message(s, msg, host, Some(rid))? {
                 return r;
             }
@@ -1151,7 +1220,8 @@ impl Backend for WorkersBackend {
     }
 
     fn pipelines(&self) -> bool {
-        true
+        // In the page Python runs only while the Lisp waits: calls run as they are made.
+        cfg!(not(target_arch = "wasm32"))
     }
 
     fn submit(
@@ -1236,7 +1306,12 @@ impl Backend for WorkersBackend {
                 // Its own PID only; a worker between requests drops the signal (it is sent
                 // again while the calls last: see recv_interrupting).
                 // SAFETY: kill of our own child, which is reaped only after it ends.
-                unsafe { libc::kill(w.pid(), libc::SIGINT) };
+                #[cfg(unix)]
+                unsafe {
+                    libc::kill(w.pid(), libc::SIGINT)
+                };
+                #[cfg(not(unix))]
+                let _ = w;
                 s.interrupting.set(true);
             }
         }
@@ -1402,10 +1477,16 @@ impl Backend for WorkersBackend {
                 let _ = w.send(&Val::List(vec![Val::str("release"), Val::List(releases)]));
             }
             let st = w.exit();
+            // In the page, what the runtime's exit work printed has come back: show it.
+            #[cfg(target_arch = "wasm32")]
+            while let Ok(Some(msg)) = w.try_recv() {
+                let _ = self.on_message(s, msg, &mut NoCallbacks, None);
+            }
             if s.index == 0 {
                 status = st;
             }
         }
+        #[cfg(unix)]
         if let Some(mut head) = self.ray_head.borrow_mut().take() {
             head.stop();
         }

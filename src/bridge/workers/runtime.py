@@ -78,6 +78,41 @@ def session_loop():
     return _loop
 
 
+def _page_event_loop():
+    """In a page (Pyodide), asyncio's loop is the browser's own (WebLoop): it runs callbacks
+    only between JS tasks, so nothing could be awaited while a request runs. The session's loop
+    there is an ordinary asyncio loop whose waits are sleeps (nothing to select on: no sockets
+    or pipes in a page), made the policy's loop, new loops included, and no loop is "running"
+    between requests (WebLoop always is), as in a process."""
+    import asyncio
+    import time
+
+    class _Sleeps:
+        def select(self, timeout):
+            if timeout:
+                time.sleep(timeout)
+            return []
+
+        def close(self):
+            pass
+
+    class PageLoop(asyncio.BaseEventLoop):
+        def __init__(self):
+            asyncio.BaseEventLoop.__init__(self)
+            self._selector = _Sleeps()
+
+        def _process_events(self, event_list):
+            pass
+
+        def _write_to_self(self):
+            pass
+
+    policy = asyncio.get_event_loop_policy()
+    policy.new_event_loop = PageLoop
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(PageLoop())
+
+
 def patch_asyncio():
     # asyncio.create_task outside a running loop (a top-level form) schedules the task on the
     # session's loop, as a notebook's always-running loop would.
@@ -1320,11 +1355,7 @@ class Runtime:
                 if self.obuf:
                     data = self.obuf + data
                     self.obuf = bytearray()
-                view = memoryview(data)
-                total = len(data)
-                done = 0
-                while done < total:
-                    done += os.write(self.wfd, view[done:])
+                self.write_all(data)
         except OSError:
             self.dead = True
             raise _HostGone() from None
@@ -1335,6 +1366,14 @@ class Runtime:
         if main and prev == USER and self.pending_interrupt:
             self.pending_interrupt = False
             raise KeyboardInterrupt
+
+    def write_all(self, data):
+        """Writes bytes to the host (under wlock)."""
+        view = memoryview(data)
+        total = len(data)
+        done = 0
+        while done < total:
+            done += os.write(self.wfd, view[done:])
 
     def send_reply(self, msg, hold=False):
         """A reply (result, error, skipped, meta-result, callback): output and freed callbacks
@@ -3360,6 +3399,90 @@ def replay(path):
     return 0
 
 
+class PageRuntime(Runtime):
+    """The runtime in Pyodide, in the same Web Worker (or Node process) as the Lisp: no pipes.
+    The host hands frames to `pump`, which handles them to the end and returns the frames
+    answered. When a request needs the host before it ends (a Lisp callback), `recv` calls
+    `host_exchange` (the embedder's) with what is to be sent and gets the host's answer, while
+    the request waits on the stack: one thread, one stack, both languages."""
+
+    def __init__(self, host_exchange, namespace):
+        Runtime.__init__(self, -1, -1, namespace)
+        self.host_exchange = host_exchange
+        self.out = bytearray()
+
+    def write_all(self, data):
+        self.out += data
+
+    def _take_out(self):
+        if self.obuf:
+            self.out += self.obuf
+            self.obuf = bytearray()
+        data = bytes(self.out)
+        self.out = bytearray()
+        return data
+
+    def recv(self):
+        """The next message: while none is here, what is to be sent goes to the host, whose
+        answer comes back (a nested request may run meanwhile: not "in I/O" here)."""
+        inbox = self.inbox
+        while not inbox:
+            reply = self.host_exchange(self._take_out())
+            if hasattr(reply, 'to_bytes'):
+                reply = reply.to_bytes()
+            reply = bytes(reply)
+            if not reply:
+                raise RuntimeError('polyglot runtime: the host answered nothing')
+            inbox.extend(self.decoder.feed(reply))
+        return inbox.popleft()
+
+    def pump(self, data):
+        """Frames from the host: handled to the end; the frames answered."""
+        if hasattr(data, 'to_bytes'):
+            data = data.to_bytes()
+        inbox = self.inbox
+        inbox.extend(self.decoder.feed(bytes(data)))
+        while inbox:
+            try:
+                self.dispatch(inbox.popleft())
+            except _Exit:
+                break
+            except BaseException as e:
+                self.log_exc('while handling a request: %s' % _error_display(e), e)
+        self.flush_all()
+        return self._take_out()
+
+    def on_exit(self, msg):
+        """The session ends: the exit work of a process that ends (atexit handlers, flushed
+        output), but Pyodide goes on."""
+        import atexit
+        try:
+            atexit._run_exitfuncs()
+        except BaseException as e:
+            self.log_exc('in an atexit handler: %s' % _error_display(e), e)
+        self.flush_all()
+
+    def log(self, text):
+        try:
+            sys.__stderr__.write('polyglot runtime: ' + text.rstrip('\n') + '\n')
+        except Exception:
+            pass
+
+
+def start_page(host_exchange):
+    """The runtime of a page (see PageRuntime): its `pump`. Output is always captured (it
+    reaches the page through the Lisp's output, in order with the Lisp's own)."""
+    rt = PageRuntime(host_exchange, _user_namespace())
+    rt.set_capture(True)
+    _page_event_loop()
+    if hasattr(signal, 'SIGINT'):
+        try:
+            signal.signal(signal.SIGINT, rt.on_sigint)
+        except (ValueError, OSError):
+            pass
+    return rt.pump
+
+
 # The runtime's own frames that the embedded backend has no counterpart of (Runtime.own_frames):
 # the request loop and a callback's wait. The steps' own two frames are counted apart; the
 # helpers (take, lisp_lazy...) the embedded backend runs too are not counted. By id: hashing a code
@@ -3367,7 +3490,7 @@ def replay(path):
 _WORKER_CODES = frozenset(id(f.__code__) for f in (
     main, replay, Runtime.serve, Runtime.dispatch, Runtime.on_run, Runtime.run_chain,
     Runtime.wait_return, Runtime.call_lisp, Runtime.run_jobs, Runtime.on_sigusr2,
-    LispFunction.__call__))
+    LispFunction.__call__, PageRuntime.pump, PageRuntime.recv))
 # The script's frames below main (the bootstrap), when run as the worker.
 _SCRIPT_GLOBALS = globals().get('_SCRIPT_GLOBALS')
 

@@ -3,7 +3,9 @@
 //! handles registered in the worker's table), and chain steps as `run` messages' steps.
 
 use super::codec::{self, Val};
-use super::{failure, shm, Slot, WorkersBackend};
+#[cfg(unix)]
+use super::shm;
+use super::{failure, Slot, WorkersBackend};
 use crate::bridge::backend::PyFailure;
 use crate::bridge::ir::*;
 use crate::buffer::{DType, SharedBuffer};
@@ -154,7 +156,7 @@ impl WorkersBackend {
                 return Some(*fd);
             }
         }
-        let fd = shm::share(b).ok()?;
+        let fd = share_new(b)?;
         self.shared
             .borrow_mut()
             .insert(b.id(), (Rc::downgrade(b), fd));
@@ -281,6 +283,18 @@ impl WorkersBackend {
             Step::Conj(t, xs) => op("conj", vec![w(t)?, ws(xs)?]),
         })
     }
+}
+
+/// `b` moved into shared memory: its file descriptor.
+#[cfg(unix)]
+fn share_new(b: &Rc<SharedBuffer>) -> Option<i32> {
+    shm::share(b).ok()
+}
+
+/// The Lisp's wasm memory and Pyodide's are two: arrays are copied into requests.
+#[cfg(not(unix))]
+fn share_new(_b: &Rc<SharedBuffer>) -> Option<i32> {
+    None
 }
 
 pub(super) fn binary_name(o: BinaryOp) -> &'static str {

@@ -528,12 +528,11 @@ fn destructure_seq(vm: &mut crate::runtime::Vm, args: Vec<Value>) -> BuiltinResu
 }
 
 fn now_ns(_args: &[Value]) -> BuiltinResult {
-    if cfg!(target_arch = "wasm32") {
-        return Ok(Value::Int(0));
-    }
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let start = *START.get_or_init(std::time::Instant::now);
-    let ns = std::time::Instant::now().duration_since(start).as_nanos();
+    static START: std::sync::OnceLock<crate::clock::Instant> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(crate::clock::Instant::now);
+    let ns = crate::clock::Instant::now()
+        .duration_since(start)
+        .as_nanos();
     Ok(Value::Int(i64::try_from(ns).unwrap_or(i64::MAX)))
 }
 
