@@ -5,7 +5,10 @@
 //! Both programs run in `tests/pyref/` with `NO_COLOR=1`, `MPLBACKEND=Agg` and
 //! `PYTHONHASHSEED=0`; the Python one with `$VIRTUAL_ENV/bin/python` (set by `make test`; the
 //! test is skipped, with a message, when it is unset). Both must exit 0 and print identical
-//! stdout. All mismatches are reported together, each with a line diff.
+//! stdout. All mismatches are reported together, each with a line diff. The pairs that need
+//! nothing Pyodide lacks also run under `node web/run.mjs` (the browser build, `make web`;
+//! `POLYGLOT_SKIP_WEB=1` skips those runs), against the same CPython output; a `NAME.node` file
+//! says why a pair's output differs there.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -156,6 +159,49 @@ fn pairs(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// What a polyglot run printed against CPython's output: the failure, if any.
+fn compare(name: &str, who: &str, got: Result<Outcome, String>, want: &Outcome) -> Option<String> {
+    let got = match got {
+        Ok(o) => o,
+        Err(e) => return Some(format!("{name} ({who}): {e}")),
+    };
+    let mut problems = Vec::new();
+    if got.code != Some(0) {
+        problems.push(format!("{who}: {}", describe_exit(&got)));
+    }
+    if got.stdout != want.stdout {
+        problems.push(first_difference(&want.stdout, &got.stdout));
+        problems.push(format!(
+            "stdout diff (- python, + {who}):\n{}",
+            diff(&want.stdout, &got.stdout)
+        ));
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    if !got.stderr.is_empty() {
+        problems.push(format!("{who} stderr:\n{}", got.stderr));
+    }
+    Some(format!("{name} ({who}): {}", problems.join("\n")))
+}
+
+/// A pair the browser build can run: nothing Pyodide lacks here (NumPy and the rest of the
+/// scientific stack, threads), and no `NAME.node` file saying why its output differs there.
+fn runs_on_node(lisp: &Path) -> bool {
+    let text = |p: PathBuf| std::fs::read_to_string(p).unwrap_or_default();
+    let both = text(lisp.to_path_buf()) + &text(lisp.with_extension("py"));
+    let lacks = [
+        "numpy",
+        "pandas",
+        "matplotlib",
+        "as-nd",
+        "Thread(",
+        "ThreadPool",
+        "concurrent.futures",
+    ];
+    !lacks.iter().any(|w| both.contains(w)) && !lisp.with_extension("node").exists()
+}
+
 #[test]
 fn lisp_matches_cpython() {
     let Some(venv) = std::env::var_os("VIRTUAL_ENV") else {
@@ -172,8 +218,16 @@ fn lisp_matches_cpython() {
         "VIRTUAL_ENV is set but {} does not exist",
         python.display()
     );
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyref");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/pyref");
     let files = pairs(&dir);
+    let on_node = std::env::var_os("POLYGLOT_SKIP_WEB").is_none();
+    if on_node {
+        assert!(
+            root.join("web/dist/polyglot.wasm").exists(),
+            "web/dist/polyglot.wasm is missing: `make web` builds it (POLYGLOT_SKIP_WEB=1 skips the node runs)"
+        );
+    }
     assert!(
         files.len() >= MIN_PAIRS,
         "expected at least {MIN_PAIRS} .lisp/.py pairs in {}, found {}",
@@ -211,30 +265,18 @@ fn lisp_matches_cpython() {
 
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_polyglot"));
         cmd.arg(format!("{name}.lisp")).current_dir(&dir);
-        let got = match run(cmd) {
-            Ok(o) => o,
-            Err(e) => {
-                failures.push(format!("{name}: {e}"));
-                continue;
-            }
-        };
-
-        let mut problems = Vec::new();
-        if got.code != Some(0) {
-            problems.push(format!("polyglot: {}", describe_exit(&got)));
+        if let Some(f) = compare(&name, "polyglot", run(cmd), &want) {
+            failures.push(f);
         }
-        if got.stdout != want.stdout {
-            problems.push(first_difference(&want.stdout, &got.stdout));
-            problems.push(format!(
-                "stdout diff (- python, + polyglot):\n{}",
-                diff(&want.stdout, &got.stdout)
-            ));
-        }
-        if !problems.is_empty() {
-            if !got.stderr.is_empty() {
-                problems.push(format!("polyglot stderr:\n{}", got.stderr));
+        // The browser build too (`node web/run.mjs`), where Pyodide has what the pair uses.
+        if on_node && runs_on_node(lisp) {
+            let mut cmd = Command::new("node");
+            cmd.arg(root.join("web/run.mjs"))
+                .arg(format!("{name}.lisp"))
+                .current_dir(&dir);
+            if let Some(f) = compare(&name, "polyglot under node", run(cmd), &want) {
+                failures.push(f);
             }
-            failures.push(format!("{name}: {}", problems.join("\n")));
         }
     }
 

@@ -571,6 +571,20 @@ def replace():
     );
 }
 
+#[test]
+fn with_the_attribute_cache_off_a_call_and_its_chain_are_one_request() {
+    // Import, getattr and the call fused: nothing is resolved apart when nothing is cached.
+    let o = run(&[
+        "--attr-cache-ttl",
+        "0",
+        "--timing",
+        "-e",
+        r#"((. ($py "math") sqrt) 4.0)"#,
+    ]);
+    assert_eq!((o.code, o.stdout.as_str()), (0, "2.0\n"), "{}", o.show());
+    assert!(o.stderr.contains("· 1 request"), "{}", o.show());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Regression tests for bugs found while writing this suite
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// node web/bench.mjs [N]: P18 (../shared/PERFORMANCE.md) in Node, both sides in one run: a fused
+// node web/bench.mjs [N] [--json]: P18 (../shared/PERFORMANCE.md) in Node, both sides in one run: a fused
 // 3-step chain — import math, getattr sqrt, call — made by the Lisp as one request into Pyodide
 // (attribute cache off, so every call carries all three steps), against the same three steps
 // as three separate `runPython` calls. Prints per-call times (min of 5 rounds) and the ratio.
@@ -10,7 +10,9 @@ import { dirname, join } from "node:path";
 import { createPolyglot } from "./polyglot.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const n = Number(process.argv[2] || 2000);
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const n = Number(args.find((a) => /^\d+$/.test(a)) || 2000);
 const { loadPyodide } = await import(join(here, "node_modules/pyodide/pyodide.mjs"));
 const t0 = performance.now();
 const pyodide = await loadPyodide({ indexURL: join(here, "node_modules/pyodide") });
@@ -32,18 +34,21 @@ const run = (src) => {
 run(`(defn p18 [n] (loop [i 0] (when (< i n) ((. ($py "math") sqrt) 2.0) (recur (inc i)))))`);
 run(`(defn empty-loop [n] (loop [i 0] (when (< i n) (recur (inc i)))))`);
 
-function time(f) {
-  let best = Infinity;
-  for (let round = 0; round < 5; round++) {
+const rounds = 5;
+// µs per call, one sample per round.
+function samples(f) {
+  const out = [];
+  for (let round = 0; round < rounds; round++) {
     const t = performance.now();
     f();
-    best = Math.min(best, performance.now() - t);
+    out.push(((performance.now() - t) / n) * 1000);
   }
-  return (best / n) * 1000; // µs per call
+  return out;
 }
 
-const fused = time(() => run(`(p18 ${n})`)) - time(() => run(`(empty-loop ${n})`));
-const separate = time(() => {
+const loopOnly = Math.min(...samples(() => run(`(empty-loop ${n})`)));
+const fused = samples(() => run(`(p18 ${n})`)).map((x) => x - loopOnly);
+const separate = samples(() => {
   for (let i = 0; i < n; i++) {
     pyodide.runPython("import math");
     pyodide.runPython("f = math.sqrt");
@@ -51,5 +56,11 @@ const separate = time(() => {
   }
 });
 const size = readFileSync(join(here, "dist/polyglot.wasm")).length;
-console.log(`P18 fused 3-step chain: ${fused.toFixed(1)} µs/call; three runPython calls: ${separate.toFixed(1)} µs; ratio ${(fused / separate).toFixed(3)}x (target <= 0.2x)`);
-console.log(`wasm ${(size / 1024).toFixed(0)} KiB; Pyodide loaded in ${loaded.toFixed(0)} ms, polyglot ready after ${ready.toFixed(0)} ms`);
+if (json) {
+  // For `polyglot bench --suite P18`.
+  console.log("P18-RESULT " + JSON.stringify({ ours: fused, base: separate, wasm: size, ready_ms: ready }));
+} else {
+  const best = (xs) => Math.min(...xs);
+  console.log(`P18 fused 3-step chain: ${best(fused).toFixed(1)} µs/call; three runPython calls: ${best(separate).toFixed(1)} µs; ratio ${(best(fused) / best(separate)).toFixed(3)}x (target <= 0.2x)`);
+  console.log(`wasm ${(size / 1024).toFixed(0)} KiB; Pyodide loaded in ${loaded.toFixed(0)} ms, polyglot ready after ${ready.toFixed(0)} ms`);
+}

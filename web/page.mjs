@@ -71,6 +71,7 @@ worker.onmessage = (e) => {
     document.title = "polyglot — ready";
     document.body.dataset.loadMs = String(Math.round(m.loadMs));
     document.body.dataset.wasmBytes = String(m.wasmBytes);
+    document.body.dataset.maxDepth = String(m.maxDepth);
     runButton.disabled = false;
     input.focus();
   } else if (m.type === "failed") {

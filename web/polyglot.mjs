@@ -15,6 +15,8 @@
 // (Pyodide's setInterruptBuffer) or the Lisp (its loops poll it). `maxDepth`: the Lisp's call
 // depth limit for the stack this thread has (see depthForStack). `attrCacheMs`: how long
 // module and class attributes are cached (0: off; default: the native default).
+// `maxCallbackNesting`: how deep Lisp functions called from Python may nest (0: no limit but
+// Python's own); each level puts Pyodide's interpreter on the JS stack again.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -26,16 +28,50 @@ export function depthForStack(bytes) {
   return Math.max(100, Math.floor(bytes / 2048));
 }
 
+// How deep Lisp calls can nest on this thread's JS stack: measured on a throwaway instance of
+// the module (its memory is its own, so an overflow there breaks nothing that is kept), by
+// recursing deeper and deeper until the JS engine says the stack is exhausted. The probe's
+// body calls through `map` and a closure, heavier than most recursive code; use a fraction of
+// the result as the limit (the page uses 60%). At most `limit`.
+export async function measureDepth(wasm, { limit = 100000 } = {}) {
+  const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
+  const none = () => {
+    throw new Error("no Python in the depth probe");
+  };
+  const { exports: ex } = await WebAssembly.instantiate(module, {
+    polyglot: { py_exchange: none, py_take: none, write() {}, now_ms: () => performance.now(), interrupted: () => 0 },
+  });
+  if (ex.pg_start(0x7fffffff, 0xffffffff) !== 0) return 0;
+  const run = (source) => {
+    const bytes = encoder.encode(source);
+    const ptr = ex.pg_alloc(bytes.length);
+    new Uint8Array(ex.memory.buffer, ptr, bytes.length).set(bytes);
+    ex.pg_eval(ptr, bytes.length, 0);
+  };
+  run("(defn probe (n) (if (= n 0) 0 (+ 1 (first (map (fn [x] (probe x)) [(- n 1)])))))");
+  // Two nested calls per level: probe and the closure.
+  let ok = 0;
+  for (let levels = 64; 2 * levels <= limit; levels = Math.ceil(levels * 1.25)) {
+    try {
+      run(`(probe ${levels})`);
+      ok = 2 * levels;
+    } catch {
+      return ok;
+    }
+  }
+  return limit;
+}
+
 // Runs the runtime's source as the module `_polyglot_worker` (compiled as "<polyglot>", as a
 // worker process does) and starts its page mode; returns its `pump`.
 const BOOTSTRAP = `
 import sys, types
-def _polyglot_start(source, host_exchange):
+def _polyglot_start(source, host_exchange, max_nesting):
     m = types.ModuleType('_polyglot_worker')
     m.__dict__['_SOURCE'] = source
     sys.modules['_polyglot_worker'] = m
     exec(compile(source, '<polyglot>', 'exec', dont_inherit=True), m.__dict__)
-    return m.start_page(host_exchange)
+    return m.start_page(host_exchange, max_nesting or None)
 _polyglot_start
 `;
 
@@ -45,6 +81,7 @@ export async function createPolyglot({
   write,
   interruptBuffer,
   maxDepth = 0,
+  maxCallbackNesting = 0,
   attrCacheMs = 0xffffffff,
 }) {
   let ex = null;
@@ -62,24 +99,27 @@ export async function createPolyglot({
     }
   };
   const withText = (s, f) => withBytes(encoder.encode(s), f);
-  const bytesOf = (v) => {
-    if (v instanceof Uint8Array) return v;
-    // A Python bytes object comes as a proxy.
-    const u = v.toJs();
-    v.destroy();
-    return u;
+  // Frames cross into Pyodide as strings of code points 0-255 (latin-1): several times faster
+  // than a buffer, which needs a proxy each way.
+  const frameString = (u) => {
+    let s = "";
+    for (let i = 0; i < u.length; i += 8192) s += String.fromCharCode.apply(null, u.subarray(i, i + 8192));
+    return s;
+  };
+  const frameInto = (s, ptr) => {
+    const m = mem(ptr, s.length);
+    for (let i = 0; i < s.length; i++) m[i] = s.charCodeAt(i);
   };
 
   let pump = null;
   const imports = {
     polyglot: {
       py_exchange(ptr, len) {
-        const reply = pump(mem(ptr, len).slice());
-        kept = bytesOf(reply);
+        kept = pump(frameString(mem(ptr, len)));
         return kept.length;
       },
       py_take(ptr) {
-        mem(ptr, kept.length).set(kept);
+        frameInto(kept, ptr);
         kept = null;
       },
       write(stream, ptr, len) {
@@ -103,11 +143,18 @@ export async function createPolyglot({
 
   // Python calls the host (a Lisp callback) while a request runs.
   const hostExchange = (data) => {
-    const n = withBytes(bytesOf(data), (p, l) => ex.pg_host_exchange(p, l));
-    return mem(ex.pg_host_reply_ptr(), n).slice();
+    const ptr = ex.pg_alloc(data.length);
+    frameInto(data, ptr);
+    let n;
+    try {
+      n = ex.pg_host_exchange(ptr, data.length);
+    } finally {
+      ex.pg_free(ptr, data.length);
+    }
+    return frameString(mem(ex.pg_host_reply_ptr(), n));
   };
   const start = pyodide.runPython(BOOTSTRAP, { globals: pyodide.toPy({}) });
-  pump = start(answer(ex.pg_runtime_source()), hostExchange);
+  pump = start(answer(ex.pg_runtime_source()), hostExchange, maxCallbackNesting);
   start.destroy();
   if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
 

@@ -6,12 +6,12 @@
 // {type: "ready", ...}, {type: "output", id, stream, text} while an evaluation runs, then
 // {type: "result", id, ok, values, error, timing, handles, ms}.
 
-import { createPolyglot, depthForStack } from "./polyglot.mjs";
+import { createPolyglot, measureDepth } from "./polyglot.mjs";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
-// A dedicated worker's JS stack in Chromium is about 1 MiB (the Lisp overflows it at ~1,100
-// nested calls): the depth limit keeps well inside it.
-const WORKER_STACK = 1024 * 1024;
+// The depth limit: 60% of the nesting this worker's JS stack was measured to hold (Chromium
+// gives a dedicated worker about 1 MiB: the simplest recursion overflows it at 600-800 calls).
+const DEPTH_SHARE = 0.6;
 
 let pg = null;
 let current = 0;
@@ -26,11 +26,17 @@ async function start(interrupt) {
     }),
     fetch(new URL("./dist/polyglot.wasm", import.meta.url)).then((r) => r.arrayBuffer()),
   ]);
+  const module = await WebAssembly.compile(wasm);
+  const measured = await measureDepth(module);
+  const depth = Math.max(100, Math.floor(DEPTH_SHARE * measured));
   pg = await createPolyglot({
-    wasm,
+    wasm: module,
     pyodide,
     interruptBuffer: interrupt,
-    maxDepth: depthForStack(WORKER_STACK),
+    maxDepth: depth,
+    // A level of Lisp called from Python takes about as much stack as 13 Lisp calls
+    // (measured in Chromium: 60 levels fit where 774 Lisp calls do): half of that.
+    maxCallbackNesting: Math.max(8, Math.floor(measured / 26)),
     write: (stream, text) => postMessage({ type: "output", id: current, stream, text }),
   });
   postMessage({
@@ -39,6 +45,7 @@ async function start(interrupt) {
     wasmBytes: wasm.byteLength,
     python: pyodide.runPython("import sys; sys.version.split()[0]"),
     crossOriginIsolated: self.crossOriginIsolated === true,
+    maxDepth: depth,
   });
 }
 

@@ -167,9 +167,10 @@ pub fn run(args: &BenchArgs, config: &crate::engine::EngineConfig) -> i32 {
     let wanted: Vec<String> = args.suite.iter().map(|s| s.trim().to_uppercase()).collect();
     let chosen: Vec<&suites::Suite> = suites::SUITES
         .iter()
-        // P19 needs Ray and starts a cluster: only when asked for by name.
+        // P19 needs Ray and starts a cluster, P18 Node and the browser build: only when
+        // asked for by name.
         .filter(|s| {
-            (wanted.is_empty() && s.id != "P19")
+            (wanted.is_empty() && s.id != "P19" && s.id != "P18")
                 || wanted.iter().any(|w| w.eq_ignore_ascii_case(s.id))
         })
         .collect();

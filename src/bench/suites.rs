@@ -1,4 +1,4 @@
-//! The suites of PERFORMANCE.md that exist so far (P1–P17, P19). Each measures our
+//! The suites of PERFORMANCE.md that exist so far (P1–P19). Each measures our
 //! workload and its baseline in the same run, interleaved, `reps` times. Lisp workloads are
 //! timed around the evaluation; Python baselines time themselves inside Python (so the bridge is
 //! charged to us, never to the baseline).
@@ -105,6 +105,11 @@ pub const SUITES: &[Suite] = &[
         id: "P16",
         what: "workers: 1M calls issued without awaiting: RSS growth of polyglot and its worker",
         run: p16,
+    },
+    Suite {
+        id: "P18",
+        what: "browser: a fused 3-step chain into Pyodide vs three runPython calls (Node)",
+        run: p18,
     },
     Suite {
         id: "P19",
@@ -833,6 +838,69 @@ fn p19(ctx: &mut Ctx) -> Result<SuiteResult, String> {
     res.note = format!(
         "{:.0}k chains/s with 256 in one frame (target ≥ 100k); start-up with a local Ray {startup:.1} s",
         rate / 1e3
+    );
+    Ok(res)
+}
+
+/// P18: the browser build under Node (`web/bench.mjs`, which needs `make web`): the Lisp's
+/// fused import → getattr → call into Pyodide against the same three steps as three
+/// `runPython` calls, both timed in one Node process.
+fn p18(ctx: &mut Ctx) -> Result<SuiteResult, String> {
+    let web = std::env::var_os("POLYGLOT_WEB_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web"));
+    let n = if ctx.quick { 500 } else { 2000 };
+    let out = Command::new("node")
+        .arg(web.join("bench.mjs"))
+        .args([n.to_string().as_str(), "--json"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run node (P18 needs Node.js and `make web`): {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("P18-RESULT "))
+        .ok_or_else(|| {
+            format!(
+                "web/bench.mjs failed (is the browser build there? `make web`): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+        })?;
+    let list = |key: &str| -> super::stats::Samples {
+        let mut s = super::stats::Samples::default();
+        if let Some(at) = line.find(&format!("\"{key}\":[")) {
+            let rest = &line[at + key.len() + 4..];
+            let end = rest.find(']').unwrap_or(rest.len());
+            for x in rest[..end].split(',') {
+                if let Ok(v) = x.trim().parse::<f64>() {
+                    s.push(v);
+                }
+            }
+        }
+        s
+    };
+    let number = |key: &str| -> f64 {
+        line.find(&format!("\"{key}\":"))
+            .map(|at| &line[at + key.len() + 3..])
+            .and_then(|rest| {
+                rest[..rest.find([',', '}']).unwrap_or(rest.len())]
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0.0)
+    };
+    ctx.tick();
+    let mut res = result(
+        "P18",
+        what_of("P18"),
+        "µs",
+        (list("ours"), list("base")),
+        Target::RatioAtMost(0.2),
+    );
+    res.note = format!(
+        "wasm {:.0} KiB; Pyodide and the Lisp ready in {:.0} ms (Node)",
+        number("wasm") / 1024.0,
+        number("ready_ms")
     );
     Ok(res)
 }

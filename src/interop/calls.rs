@@ -80,7 +80,8 @@ impl Interop {
         span: Span,
     ) -> Result<Value, Exn> {
         if let Value::Lazy(l) = callee {
-            if matches!(l.root, LazyRoot::Import(_)) {
+            // With the cache off the chain is not resolved apart: it goes with the call, fused.
+            if matches!(l.root, LazyRoot::Import(_)) && !self.config.attr_cache_ttl.is_zero() {
                 if let Value::Host(f) = self.resolve_cached(vm, l)? {
                     if let Some(wargs) = plain_args(args) {
                         return self.call_handle_plain(vm, f.id, &wargs, span);
@@ -200,7 +201,8 @@ impl Interop {
         base: usize,
         span: Span,
     ) -> Result<Value, Exn> {
-        let cacheable = matches!(&target, Value::Lazy(l) if matches!(l.root, LazyRoot::Import(_)));
+        let cacheable = !self.config.attr_cache_ttl.is_zero()
+            && matches!(&target, Value::Lazy(l) if matches!(l.root, LazyRoot::Import(_)));
         if cacheable {
             let callee = match self.lookup(site, &target) {
                 Some(c) => c,

@@ -58,9 +58,10 @@ test("the page loads everything from the site itself, cross-origin isolated", as
     isolated: self.crossOriginIsolated,
     loadMs: Number(document.body.dataset.loadMs),
     wasmBytes: Number(document.body.dataset.wasmBytes),
+    maxDepth: Number(document.body.dataset.maxDepth),
   }));
   assert.equal(info.isolated, true);
-  console.log(`page: Pyodide + polyglot ready in ${info.loadMs} ms; wasm ${info.wasmBytes} bytes`);
+  console.log(`page: Pyodide + polyglot ready in ${info.loadMs} ms; wasm ${info.wasmBytes} bytes; depth limit ${info.maxDepth}`);
   assert.deepEqual(foreign, []);
 });
 
@@ -117,9 +118,21 @@ test("Ctrl-C stops a Lisp loop; the session goes on", async () => {
   assert.deepEqual((await evalInPage("(* 6 7)")).values, ["42"]);
 });
 
-test("recursion past the page's depth limit is a clean error", async () => {
+test("recursion runs to the measured depth limit, and past it is a clean error", async () => {
+  const limit = await page.evaluate(() => Number(document.body.dataset.maxDepth));
+  assert.ok(limit >= 100, `depth limit ${limit}`);
   const r = await evalInPage(`(defn deep (n) (if (= n 0) 0 (+ 1 (deep (- n 1))))) (deep 100000)`);
   assert.equal(r.ok, false);
-  assert.match(r.error, /recursion depth exceeded/);
-  assert.deepEqual((await evalInPage("(deep 400)")).values, ["400"]);
+  assert.match(r.error, new RegExp(`recursion depth exceeded \\(${limit} nested calls\\)`));
+  const below = limit - 5;
+  assert.deepEqual((await evalInPage(`(deep ${below})`)).values, [String(below)]);
+  // Through Python and back at every level: each level is heavier on the stack.
+  const viaPython = await evalInPage(`(def call (py-eval "lambda g, n: g(n)"))
+    (defn f (n) (if (= n 0) 0 (+ 1 (call f (- n 1)))))
+    (f 20)`);
+  assert.deepEqual(viaPython.values.at(-1), "20", viaPython.error);
+  const tooDeep = await evalInPage(`(f 100000)`);
+  assert.equal(tooDeep.ok, false);
+  assert.match(tooDeep.error, /RecursionError|recursion depth exceeded/);
+  assert.deepEqual((await evalInPage("(+ 1 2)")).values, ["3"], "the session goes on");
 });

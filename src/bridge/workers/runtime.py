@@ -3406,10 +3406,26 @@ class PageRuntime(Runtime):
     `host_exchange` (the embedder's) with what is to be sent and gets the host's answer, while
     the request waits on the stack: one thread, one stack, both languages."""
 
-    def __init__(self, host_exchange, namespace):
+    def __init__(self, host_exchange, namespace, max_nesting=None):
         Runtime.__init__(self, -1, -1, namespace)
         self.host_exchange = host_exchange
         self.out = bytearray()
+        # Lisp functions called from Python, nested: each level puts Pyodide's interpreter on
+        # the page's JS stack again, which wasm cannot grow; past the embedder's limit the
+        # call is a RecursionError here rather than a stack overflow that would break both.
+        self.max_nesting = max_nesting
+        self.nesting = 0
+
+    def call_lisp(self, ident, args, kwargs, limit=None):
+        if self.max_nesting is not None and self.nesting >= self.max_nesting:
+            raise RecursionError(
+                'Lisp functions called from Python nest %d deep: as deep as the stack of this '
+                'page allows' % self.max_nesting)
+        self.nesting += 1
+        try:
+            return Runtime.call_lisp(self, ident, args, kwargs, limit)
+        finally:
+            self.nesting -= 1
 
     def write_all(self, data):
         self.out += data
@@ -3427,21 +3443,18 @@ class PageRuntime(Runtime):
         answer comes back (a nested request may run meanwhile: not "in I/O" here)."""
         inbox = self.inbox
         while not inbox:
-            reply = self.host_exchange(self._take_out())
-            if hasattr(reply, 'to_bytes'):
-                reply = reply.to_bytes()
-            reply = bytes(reply)
+            reply = self.host_exchange(self._take_out().decode('latin-1')).encode('latin-1')
             if not reply:
                 raise RuntimeError('polyglot runtime: the host answered nothing')
             inbox.extend(self.decoder.feed(reply))
         return inbox.popleft()
 
     def pump(self, data):
-        """Frames from the host: handled to the end; the frames answered."""
-        if hasattr(data, 'to_bytes'):
-            data = data.to_bytes()
+        """Frames from the host: handled to the end; the frames answered. Both ways the bytes
+        travel as a str of code points 0-255 (latin-1): a JS string crosses into Pyodide and
+        back several times faster than a buffer, which needs proxies."""
         inbox = self.inbox
-        inbox.extend(self.decoder.feed(bytes(data)))
+        inbox.extend(self.decoder.feed(data.encode('latin-1')))
         while inbox:
             try:
                 self.dispatch(inbox.popleft())
@@ -3449,8 +3462,10 @@ class PageRuntime(Runtime):
                 break
             except BaseException as e:
                 self.log_exc('while handling a request: %s' % _error_display(e), e)
-        self.flush_all()
-        return self._take_out()
+        # Replies flushed the output before them; only what came after is left.
+        if self.out_buf or self.out_late:
+            self.out_flush()
+        return self._take_out().decode('latin-1')
 
     def on_exit(self, msg):
         """The session ends: the exit work of a process that ends (atexit handlers, flushed
@@ -3469,10 +3484,11 @@ class PageRuntime(Runtime):
             pass
 
 
-def start_page(host_exchange):
+def start_page(host_exchange, max_nesting=None):
     """The runtime of a page (see PageRuntime): its `pump`. Output is always captured (it
-    reaches the page through the Lisp's output, in order with the Lisp's own)."""
-    rt = PageRuntime(host_exchange, _user_namespace())
+    reaches the page through the Lisp's output, in order with the Lisp's own). `max_nesting`:
+    how deep Lisp functions called from Python may nest (None: no limit but Python's own)."""
+    rt = PageRuntime(host_exchange, _user_namespace(), max_nesting)
     rt.set_capture(True)
     _page_event_loop()
     if hasattr(signal, 'SIGINT'):
@@ -3490,7 +3506,7 @@ def start_page(host_exchange):
 _WORKER_CODES = frozenset(id(f.__code__) for f in (
     main, replay, Runtime.serve, Runtime.dispatch, Runtime.on_run, Runtime.run_chain,
     Runtime.wait_return, Runtime.call_lisp, Runtime.run_jobs, Runtime.on_sigusr2,
-    LispFunction.__call__, PageRuntime.pump, PageRuntime.recv))
+    LispFunction.__call__, PageRuntime.pump, PageRuntime.recv, PageRuntime.call_lisp))
 # The script's frames below main (the bootstrap), when run as the worker.
 _SCRIPT_GLOBALS = globals().get('_SCRIPT_GLOBALS')
 
