@@ -16,6 +16,9 @@ impl Gen<'_> {
         if let Some(code) = prim::specialize(self, call) {
             return code;
         }
+        if let Some(code) = prim::specialize_unary(self, call) {
+            return code;
+        }
         if let Some(code) = self.constant_import(call) {
             return code;
         }

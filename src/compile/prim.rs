@@ -1,6 +1,6 @@
-//! Inline arithmetic: a call such as `(+ a b)` or `(< n 2)`, whose head is a global that holds
-//! one of the core numeric builtins when the form is compiled, runs the integer and float cases
-//! inline. A guard checks on every run that the global still holds that builtin, so redefining
+//! Inline arithmetic: a call such as `(+ a b)`, `(< n 2)` or `(inc i)`, whose head is a global
+//! that holds one of the core numeric builtins when the form is compiled, runs the integer and
+//! float cases inline. A guard checks on every run that the global still holds that builtin, so redefining
 //! `+` is honoured; everything but the common cases falls back to the builtin itself.
 
 use super::{Code, Gen};
@@ -50,13 +50,13 @@ fn fast(op: Op, a: &Value, b: &Value) -> Option<Value> {
     }
 }
 
-/// A two-argument call whose head is a global holding one of the core numeric builtins now:
-/// the global's index and the builtin.
-fn core_binary(g: &Gen, call: &Call) -> Option<(usize, &'static Builtin)> {
+/// A call of `arity` arguments whose head is a global holding one of the core numeric
+/// builtins now: the global's index and the builtin.
+fn core_builtin(g: &Gen, call: &Call, arity: usize) -> Option<(usize, &'static Builtin)> {
     let Expr::Global(id, _) = call.callee else {
         return None;
     };
-    if call.args.len() != 2 {
+    if call.args.len() != arity {
         return None;
     }
     let Value::Builtin(b) = g.vm.globals.get(id)? else {
@@ -64,6 +64,10 @@ fn core_binary(g: &Gen, call: &Call) -> Option<(usize, &'static Builtin)> {
     };
     let b: &'static Builtin = b;
     numeric::is_core(b).then_some((id, b))
+}
+
+fn core_binary(g: &Gen, call: &Call) -> Option<(usize, &'static Builtin)> {
+    core_builtin(g, call, 2)
 }
 
 /// The operators run inline, by the name of the builtin they stand for.
@@ -204,6 +208,79 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
             })
         }
     })
+}
+
+/// The one-argument builtins run inline, by name.
+#[derive(Clone, Copy)]
+enum Unary {
+    Inc,
+    Dec,
+    Zero,
+    Pos,
+    Neg,
+}
+
+const UNARY: [(&str, Unary); 5] = [
+    ("inc", Unary::Inc),
+    ("dec", Unary::Dec),
+    ("zero?", Unary::Zero),
+    ("pos?", Unary::Pos),
+    ("neg?", Unary::Neg),
+];
+
+/// The machine-number cases of a unary builtin (None: the builtin decides: overflow into a
+/// big integer, NaN, other types, Python numbers).
+#[inline(always)]
+fn fast_unary(op: Unary, a: &Value) -> Option<Value> {
+    match *a {
+        Value::Int(x) => Some(match op {
+            Unary::Inc => Value::Int(x.checked_add(1)?),
+            Unary::Dec => Value::Int(x.checked_sub(1)?),
+            Unary::Zero => Value::Bool(x == 0),
+            Unary::Pos => Value::Bool(x > 0),
+            Unary::Neg => Value::Bool(x < 0),
+        }),
+        Value::Float(x) if !x.is_nan() => Some(match op {
+            Unary::Inc => Value::Float(x + 1.0),
+            Unary::Dec => Value::Float(x - 1.0),
+            Unary::Zero => Value::Bool(x == 0.0),
+            Unary::Pos => Value::Bool(x > 0.0),
+            Unary::Neg => Value::Bool(x < 0.0),
+        }),
+        _ => None,
+    }
+}
+
+/// `(inc i)`, `(zero? n)`...: a one-argument call whose head is a global holding one of those
+/// core builtins when compiled, run inline while the global still holds it.
+pub(super) fn specialize_unary(g: &Gen, call: &Call) -> Option<Code> {
+    let (id, expected) = core_builtin(g, call, 1)?;
+    let op = UNARY.iter().find(|(n, _)| *n == expected.name)?.1;
+    let span = call.span;
+    let slot = local_slot(g, &call.args[0]);
+    let x = g.expr(&call.args[0]);
+    Some(Box::new(move |vm, f| {
+        let core = matches!(&vm.globals[id], Value::Builtin(now) if std::ptr::eq(*now, expected));
+        if core {
+            // A local read in place, without cloning it.
+            if let Some(v) = slot.and_then(|s| fast_unary(op, &vm.stack[f.base + s])) {
+                return Ok(v);
+            }
+        }
+        let a = x(vm, f)?;
+        if core {
+            if let Some(v) = fast_unary(op, &a) {
+                return Ok(v);
+            }
+        }
+        let callee = vm.globals[id].clone();
+        if matches!(callee, Value::Unbound) {
+            return Err(vm.unbound_error(id, span));
+        }
+        let base = vm.stack.len();
+        vm.stack.push(a);
+        vm.invoke(callee, base, span)
+    }))
 }
 
 #[inline(always)]

@@ -219,9 +219,28 @@ impl Vm {
                 return Ok(());
             }
         }
-        for x in self.seq_items(coll, op)? {
-            if !f(self, x)? {
-                break;
+        // Lisp lists and vectors are walked in place (no copy of the whole collection first).
+        match coll {
+            Value::List(l) => {
+                for x in l.iter() {
+                    if !f(self, x.clone())? {
+                        break;
+                    }
+                }
+            }
+            Value::Vector(items) => {
+                for x in items.0.iter() {
+                    if !f(self, x.clone())? {
+                        break;
+                    }
+                }
+            }
+            _ => {
+                for x in self.seq_items(coll, op)? {
+                    if !f(self, x)? {
+                        break;
+                    }
+                }
             }
         }
         Ok(())
@@ -248,6 +267,31 @@ impl Vm {
     /// A builtin sees values: a pending call's answer (a pipelining backend) is waited for.
     pub fn apply(&mut self, f: &Value, args: Vec<Value>) -> Result<Value, Exn> {
         let v = self.apply_pending(f, args)?;
+        self.resolved(v)
+    }
+
+    /// `apply` with one argument, pushed straight onto the stack (no vector of arguments: the
+    /// per-item call of `map`, `filter` and friends).
+    pub fn apply1(&mut self, f: &Value, x: Value) -> Result<Value, Exn> {
+        let v = self.apply1_pending(f, x)?;
+        self.resolved(v)
+    }
+
+    /// [`Vm::apply1`] that may return a pending call.
+    pub fn apply1_pending(&mut self, f: &Value, x: Value) -> Result<Value, Exn> {
+        let base = self.stack.len();
+        self.stack.push(x);
+        let span = self.call_span;
+        self.invoke(f.clone(), base, span)
+    }
+
+    /// `apply` with two arguments, pushed straight onto the stack (`reduce`'s call).
+    pub fn apply2(&mut self, f: &Value, a: Value, b: Value) -> Result<Value, Exn> {
+        let base = self.stack.len();
+        self.stack.push(a);
+        self.stack.push(b);
+        let span = self.call_span;
+        let v = self.invoke(f.clone(), base, span)?;
         self.resolved(v)
     }
 

@@ -74,6 +74,10 @@ impl Drop for LispCallback {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         released.push(self.id);
+        drop(released);
+        self.mailbox
+            .any_released
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 }
 

@@ -321,6 +321,11 @@ impl State {
                 }
             }
         }
+        // The common case, nothing released, reads one flag (no lock on every request).
+        let flag = &self.mailbox.any_released;
+        if !flag.load(Ordering::Relaxed) || !flag.swap(false, Ordering::Acquire) {
+            return;
+        }
         let released = std::mem::take(
             &mut *self
                 .mailbox

@@ -47,6 +47,8 @@ pub(super) struct Mailbox {
     closed: AtomicBool,
     /// Callbacks whose Python objects were freed on any thread, for the host to drop.
     pub released: Mutex<Vec<u32>>,
+    /// Set after a push to `released`: every request reads this flag, not the mutex.
+    pub any_released: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -68,6 +70,7 @@ impl Mailbox {
             in_request: AtomicU32::new(0),
             closed: AtomicBool::new(false),
             released: Mutex::new(Vec::new()),
+            any_released: AtomicBool::new(false),
         }
     }
 

@@ -53,7 +53,7 @@ pub static BUILTINS: &[Builtin] = &[
 fn keep(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let mut out = Vec::new();
     for x in vm.seq_items(&args[1], "keep")? {
-        let y = vm.apply(&args[0], vec![x])?;
+        let y = vm.apply1(&args[0], x)?;
         if !matches!(y, Value::Nil) {
             out.push(y);
         }
@@ -64,7 +64,7 @@ fn keep(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 fn take_while(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let mut out = Vec::new();
     for x in vm.seq_items(&args[1], "take-while")? {
-        if !vm.apply(&args[0], vec![x.clone()])?.truthy() {
+        if !vm.apply1(&args[0], x.clone())?.truthy() {
             break;
         }
         out.push(x);
@@ -76,7 +76,7 @@ fn drop_while(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let items = vm.seq_items(&args[1], "drop-while")?;
     let mut start = items.len();
     for (i, x) in items.iter().enumerate() {
-        if !vm.apply(&args[0], vec![x.clone()])?.truthy() {
+        if !vm.apply1(&args[0], x.clone())?.truthy() {
             start = i;
             break;
         }

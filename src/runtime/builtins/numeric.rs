@@ -255,7 +255,27 @@ fn div(args: &[Value]) -> BuiltinResult {
     Ok(to_value(acc))
 }
 
+/// Two machine integers and the operation on them, unless it overflows (`i64::MIN` by `-1`) or
+/// divides by zero: those take the general path (a big integer, or the error).
+fn small_ints(args: &[Value], op: fn(i64, i64) -> Option<i64>) -> Option<Value> {
+    match (&args[0], &args[1]) {
+        (Value::Int(x), Value::Int(y)) => op(*x, *y).map(Value::Int),
+        _ => None,
+    }
+}
+
 fn modulo(args: &[Value]) -> BuiltinResult {
+    // Floored, as Python's %: the result has the divisor's sign.
+    if let Some(v) = small_ints(args, |x, y| {
+        let r = x.checked_rem(y)?;
+        Some(if r != 0 && (r < 0) != (y < 0) {
+            r + y
+        } else {
+            r
+        })
+    }) {
+        return Ok(v);
+    }
     let (a, b) = (num(&args[0], "mod")?, num(&args[1], "mod")?);
     if is_zero_num(&b) {
         return Err(zero_division("modulo"));
@@ -275,6 +295,9 @@ fn modulo(args: &[Value]) -> BuiltinResult {
 }
 
 fn quot(args: &[Value]) -> BuiltinResult {
+    if let Some(v) = small_ints(args, i64::checked_div) {
+        return Ok(v);
+    }
     let (a, b) = (num(&args[0], "quot")?, num(&args[1], "quot")?);
     if is_zero_num(&b) {
         return Err(zero_division("division"));
@@ -286,6 +309,9 @@ fn quot(args: &[Value]) -> BuiltinResult {
 }
 
 fn rem(args: &[Value]) -> BuiltinResult {
+    if let Some(v) = small_ints(args, i64::checked_rem) {
+        return Ok(v);
+    }
     let (a, b) = (num(&args[0], "rem")?, num(&args[1], "rem")?);
     if is_zero_num(&b) {
         return Err(zero_division("modulo"));
@@ -626,4 +652,43 @@ fn truthy(args: &[Value]) -> BuiltinResult {
         _ => true,
     };
     Ok(Value::Bool(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(f: fn(&[Value]) -> BuiltinResult, a: i64, b: i64) -> Value {
+        f(&[Value::Int(a), Value::Int(b)]).expect("a number")
+    }
+
+    #[test]
+    fn machine_integer_division_matches_the_big_integer_path() {
+        for (a, b) in [
+            (7, 3),
+            (-7, 3),
+            (7, -3),
+            (-7, -3),
+            (6, 3),
+            (0, 5),
+            (i64::MAX, 7),
+        ] {
+            let big =
+                |f: fn(&BigInt, &BigInt) -> BigInt| Value::from_bigint(f(&a.into(), &b.into()));
+            assert_eq!(
+                ints(modulo, a, b),
+                big(|x, y| x.mod_floor(y)),
+                "mod {a} {b}"
+            );
+            assert_eq!(ints(rem, a, b), big(|x, y| x % y), "rem {a} {b}");
+            assert_eq!(ints(quot, a, b), big(|x, y| x / y), "quot {a} {b}");
+        }
+        // i64::MIN by -1 overflows a machine integer: a big integer then.
+        assert_eq!(
+            ints(quot, i64::MIN, -1),
+            Value::from_bigint(-BigInt::from(i64::MIN))
+        );
+        assert_eq!(ints(modulo, i64::MIN, -1), Value::Int(0));
+        assert!(modulo(&[Value::Int(1), Value::Int(0)]).is_err());
+    }
 }

@@ -494,6 +494,22 @@ fn zip(args: &[Value]) -> BuiltinResult {
 /// pipelining backend the Python calls among them go out together (results in order).
 fn map_items(vm: &mut Vm, args: Vec<Value>, op: &str) -> Result<Vec<Value>, Exn> {
     let f = &args[0];
+    if args.len() == 2 {
+        // One collection (the common case): each item straight onto the stack; a Lisp list or
+        // vector walked in place.
+        let mut out = Vec::new();
+        if args[1].is_host() {
+            for x in vm.seq_items(&args[1], op)? {
+                out.push(vm.apply1_pending(f, x)?);
+            }
+        } else {
+            vm.each_item(&args[1], op, |vm, x| {
+                out.push(vm.apply1_pending(f, x)?);
+                Ok(true)
+            })?;
+        }
+        return out.into_iter().map(|v| vm.resolved(v)).collect();
+    }
     let cols: Vec<Vec<Value>> = args[1..]
         .iter()
         .map(|a| vm.seq_items(a, op))
@@ -561,10 +577,21 @@ fn mapv(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 
 fn select(vm: &mut Vm, args: Vec<Value>, keep: bool, op: &str) -> BuiltinResult {
     let mut out = Vec::new();
-    for x in vm.seq_items(&args[1], op)? {
-        if vm.apply(&args[0], vec![x.clone()])?.truthy() == keep {
-            out.push(x);
+    let (f, coll) = (&args[0], &args[1]);
+    if coll.is_host() {
+        // A Python collection: its items fetched at once, as before any call is made.
+        for x in vm.seq_items(coll, op)? {
+            if vm.apply1(f, x.clone())?.truthy() == keep {
+                out.push(x);
+            }
         }
+    } else {
+        vm.each_item(coll, op, |vm, x| {
+            if vm.apply1(f, x.clone())?.truthy() == keep {
+                out.push(x);
+            }
+            Ok(true)
+        })?;
     }
     Ok(Value::list(out))
 }
@@ -588,7 +615,7 @@ fn reduce(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     vm.each_item(coll, "reduce", |vm, x| {
         acc = Some(match acc.take() {
             None => x,
-            Some(a) => vm.apply(f, vec![a, x])?,
+            Some(a) => vm.apply2(f, a, x)?,
         });
         Ok(true)
     })?;
@@ -611,7 +638,7 @@ fn sort_by(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let all = vm.seq_items(&args[1], "sort-by")?;
     let mut keyed = Vec::with_capacity(all.len());
     for x in all {
-        keyed.push((vm.apply(&args[0], vec![x.clone()])?, x));
+        keyed.push((vm.apply1(&args[0], x.clone())?, x));
     }
     let mut err = None;
     keyed.sort_by(|a, b| {
@@ -629,7 +656,7 @@ fn sort_by(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 fn some(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let mut found = Value::Nil;
     vm.each_item(&args[1], "some", |vm, x| {
-        let r = vm.apply(&args[0], vec![x])?;
+        let r = vm.apply1(&args[0], x)?;
         let stop = r.truthy();
         if stop {
             found = r;
@@ -642,7 +669,7 @@ fn some(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
 fn every(vm: &mut Vm, args: Vec<Value>) -> BuiltinResult {
     let mut all = true;
     vm.each_item(&args[1], "every?", |vm, x| {
-        all = vm.apply(&args[0], vec![x])?.truthy();
+        all = vm.apply1(&args[0], x)?.truthy();
         Ok(all)
     })?;
     Ok(Value::Bool(all))
