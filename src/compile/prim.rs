@@ -198,6 +198,40 @@ pub(super) fn specialize(g: &Gen, call: &Call) -> Option<Code> {
                 general(vm, a, b)
             })
         }
+        (None, Some(k), _) => {
+            // `(+ (* a b) 1)`: any operand and an integer constant, without evaluating the
+            // constant as an expression.
+            let x = g.expr(x);
+            Box::new(move |vm, f| {
+                let a = x(vm, f)?;
+                if let Value::Int(i) = a {
+                    if still_core(vm) {
+                        if let Some(v) = fast_int(op, i, k) {
+                            return Ok(v);
+                        }
+                    }
+                }
+                general(vm, a, Value::Int(k))
+            })
+        }
+        (None, None, None) if matches!(y, Expr::Const(Value::Float(_))) => {
+            // `(+ (* acc 0.999999) 1.5)`: any operand and a float constant.
+            let Expr::Const(Value::Float(k)) = *y else {
+                unreachable!("matched above")
+            };
+            let x = g.expr(x);
+            Box::new(move |vm, f| {
+                let a = x(vm, f)?;
+                if let Value::Float(af) = a {
+                    if still_core(vm) {
+                        if let Some(v) = fast(op, &Value::Float(af), &Value::Float(k)) {
+                            return Ok(v);
+                        }
+                    }
+                }
+                general(vm, a, Value::Float(k))
+            })
+        }
         _ => {
             let x = g.expr(x);
             let y = g.expr(y);
