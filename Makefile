@@ -70,7 +70,7 @@ web-serve: web
 
 # Debian's Chromium, for the page's test (skipped when already installed).
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || { apt-get update -qq || true; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # The wasm32 target for the portable-core check (skipped when already installed).
 wasm-target:
