@@ -17,6 +17,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "support/pyodide.rs"]
+mod pyodide;
+use pyodide::needs_what_pyodide_lacks;
+
 fn lisp_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -96,22 +100,6 @@ fn run_node(root: &Path, rel: &Path) -> (String, String, i32) {
 
 /// A script under Node that runs longer than this has hung.
 const NODE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
-
-/// What Pyodide cannot run here: NumPy and the rest of the scientific stack (no wheels
-/// offline), and threads.
-fn needs_what_pyodide_lacks(text: &str) -> bool {
-    [
-        "numpy",
-        "pandas",
-        "matplotlib",
-        "as-nd",
-        "Thread(",
-        "ThreadPool",
-        "concurrent.futures",
-    ]
-    .iter()
-    .any(|w| text.contains(w))
-}
 
 #[test]
 fn golden_files_on_node() {

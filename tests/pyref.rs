@@ -15,6 +15,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "support/pyodide.rs"]
+mod pyodide;
+use pyodide::needs_what_pyodide_lacks;
+
 /// Per-process limit: generous, since the first matplotlib import may build its font cache.
 const TIMEOUT: Duration = Duration::from_secs(180);
 
@@ -190,16 +194,7 @@ fn compare(name: &str, who: &str, got: Result<Outcome, String>, want: &Outcome) 
 fn runs_on_node(lisp: &Path) -> bool {
     let text = |p: PathBuf| std::fs::read_to_string(p).unwrap_or_default();
     let both = text(lisp.to_path_buf()) + &text(lisp.with_extension("py"));
-    let lacks = [
-        "numpy",
-        "pandas",
-        "matplotlib",
-        "as-nd",
-        "Thread(",
-        "ThreadPool",
-        "concurrent.futures",
-    ];
-    !lacks.iter().any(|w| both.contains(w)) && !lisp.with_extension("node").exists()
+    !needs_what_pyodide_lacks(&both) && !lisp.with_extension("node").exists()
 }
 
 #[test]
